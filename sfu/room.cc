@@ -1,0 +1,106 @@
+#include "sfu/room.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace switchyard::sfu {
+
+namespace {
+
+std::string ErrorCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument: return "bad_sdp";
+    case absl::StatusCode::kFailedPrecondition: return "bad_state";
+    case absl::StatusCode::kUnimplemented: return "unsupported";
+    default: return "internal";
+  }
+}
+
+}  // namespace
+
+Room::Room(WorkerContext& context, std::string name) : context_(context), name_(std::move(name)) {}
+
+Room::~Room() {
+  while (!participants_.empty()) RemoveParticipant(participants_.back()->id(), "room closed");
+}
+
+Participant* Room::FindParticipant(const std::string& participant_id) {
+  for (auto& p : participants_) {
+    if (p->id() == participant_id) return p.get();
+  }
+  return nullptr;
+}
+
+absl::Status Room::Join(const std::string& participant_id, const std::string& name,
+                        std::shared_ptr<ParticipantObserver> observer) {
+  if (FindParticipant(participant_id) != nullptr) {
+    return absl::AlreadyExistsError("participant id already in the room");
+  }
+  std::vector<ParticipantSummary> others;
+  for (const auto& p : participants_) others.push_back(p->Summary());
+  participants_.push_back(
+      std::make_unique<Participant>(context_, *this, participant_id, name, std::move(observer)));
+  Participant& joined = *participants_.back();
+  joined.observer().OnJoined(participant_id, name_, others);
+
+  const ParticipantSummary summary = joined.Summary();
+  for (auto& p : participants_) {
+    if (p.get() == &joined) continue;
+    p->observer().OnParticipantJoined(summary);
+    for (const auto& producer : p->producers()) joined.Subscribe(*producer, p->id());
+  }
+  return absl::OkStatus();
+}
+
+void Room::HandlePublishOffer(const std::string& participant_id, const std::string& sdp) {
+  Participant* p = FindParticipant(participant_id);
+  if (p == nullptr) return;
+  if (auto status = p->HandlePublishOffer(sdp); !status.ok()) {
+    p->observer().OnError(ErrorCodeFor(status),
+                          absl::StrCat("publish offer: ", status.message()));
+  }
+}
+
+void Room::HandleSubscribeAnswer(const std::string& participant_id, const std::string& sdp) {
+  Participant* p = FindParticipant(participant_id);
+  if (p == nullptr) return;
+  if (auto status = p->HandleSubscribeAnswer(sdp); !status.ok()) {
+    p->observer().OnError(ErrorCodeFor(status),
+                          absl::StrCat("subscribe answer: ", status.message()));
+  }
+}
+
+void Room::RemoveParticipant(const std::string& participant_id, const std::string& reason) {
+  auto it = std::find_if(participants_.begin(), participants_.end(),
+                         [&](const auto& p) { return p->id() == participant_id; });
+  if (it == participants_.end()) return;
+  std::unique_ptr<Participant> leaving = std::move(*it);
+  participants_.erase(it);
+  leaving->Close();
+  // Consumers of the leaving participant's producers must go before the producers do.
+  for (const auto& producer : leaving->producers()) {
+    for (auto& p : participants_) p->Unsubscribe(*producer);
+  }
+  for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
+  if (!reason.empty()) leaving->observer().OnClosed(reason);
+  // Our own consumers unregister from other participants' producers in ~Participant.
+}
+
+void Room::OnProducerAdded(Participant& owner, Producer& producer) {
+  for (auto& p : participants_) {
+    if (p.get() != &owner) p->Subscribe(producer, owner.id());
+  }
+}
+
+void Room::OnProducerRemoved(Participant& owner, Producer& producer) {
+  for (auto& p : participants_) {
+    if (p.get() != &owner) p->Unsubscribe(producer);
+  }
+}
+
+void Room::OnTimer() {
+  for (auto& p : participants_) p->OnTimer();
+}
+
+}  // namespace switchyard::sfu

@@ -1,0 +1,54 @@
+#ifndef SWITCHYARD_SFU_ROOM_H_
+#define SWITCHYARD_SFU_ROOM_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "sfu/participant.h"
+#include "sfu/participant_observer.h"
+#include "sfu/worker_context.h"
+
+namespace switchyard::sfu {
+
+// A room lives on one worker. Every participant subscribes to every other participant's
+// producers; the room wires producers to consumers and tells everyone who came and went.
+class Room {
+ public:
+  Room(WorkerContext& context, std::string name);
+  ~Room();
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  const std::string& name() const { return name_; }
+  bool empty() const { return participants_.empty(); }
+  size_t participant_count() const { return participants_.size(); }
+  Participant* FindParticipant(const std::string& participant_id);
+  const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }
+
+  absl::Status Join(const std::string& participant_id, const std::string& name,
+                    std::shared_ptr<ParticipantObserver> observer);
+  // Errors go to the participant's observer as signaling errors; other participants are not
+  // affected by one participant's bad SDP.
+  void HandlePublishOffer(const std::string& participant_id, const std::string& sdp);
+  void HandleSubscribeAnswer(const std::string& participant_id, const std::string& sdp);
+  // Leaves (explicitly, by closed signaling, or because its transport died). `reason` empty
+  // for a voluntary leave; otherwise the participant's observer gets OnClosed(reason).
+  void RemoveParticipant(const std::string& participant_id, const std::string& reason = "");
+
+  // From participants.
+  void OnProducerAdded(Participant& owner, Producer& producer);
+  void OnProducerRemoved(Participant& owner, Producer& producer);
+
+  void OnTimer();
+
+ private:
+  WorkerContext& context_;
+  const std::string name_;
+  std::vector<std::unique_ptr<Participant>> participants_;
+};
+
+}  // namespace switchyard::sfu
+
+#endif  // SWITCHYARD_SFU_ROOM_H_

@@ -1,0 +1,190 @@
+#include "sfu/webrtc_transport.h"
+
+#include <algorithm>
+#include <array>
+
+#include "transport/packet_demux.h"
+
+namespace switchyard::sfu {
+
+using transport::SocketAddress;
+
+WebRtcTransport::WebRtcTransport(const transport::Clock& clock,
+                                 const transport::Certificate& certificate,
+                                 TransportNetwork& network, Listener& listener)
+    : clock_(clock),
+      network_(network),
+      listener_(listener),
+      ice_(clock, transport::GenerateIceCredentials()),
+      dtls_(clock, certificate, *this) {
+  network_.RegisterUfrag(ice_.local_credentials().ufrag, this);
+}
+
+WebRtcTransport::~WebRtcTransport() {
+  network_.UnregisterUfrag(ice_.local_credentials().ufrag, this);
+  for (const SocketAddress& a : routed_) network_.UnrouteAddress(a, this);
+}
+
+const transport::IceCredentials& WebRtcTransport::local_ice_credentials() const {
+  return ice_.local_credentials();
+}
+
+absl::Status WebRtcTransport::SetRemoteParameters(const transport::IceCredentials& remote_ice,
+                                                  const std::string& fingerprint_algorithm,
+                                                  const std::string& fingerprint_value,
+                                                  transport::DtlsRole role) {
+  if (dtls_started_) {
+    // Renegotiation on the same transport: a changed ufrag would be an ICE restart (RFC 8445
+    // §9), which this server does not support yet; say so instead of silently breaking.
+    if (remote_ice.ufrag != remote_ice_.ufrag) {
+      return absl::UnimplementedError("ICE restart (changed ice-ufrag) is not supported");
+    }
+    return absl::OkStatus();
+  }
+  remote_ice_ = remote_ice;
+  ice_.SetRemoteCredentials(remote_ice);
+  absl::Status status = dtls_.Start(role, fingerprint_algorithm, fingerprint_value);
+  if (!status.ok()) return status;
+  dtls_started_ = true;
+  return absl::OkStatus();
+}
+
+void WebRtcTransport::OnStun(const transport::StunMessage& message, const SocketAddress& from) {
+  if (closed_) return;
+  std::array<uint8_t, 512> response;
+  const auto outcome = ice_.HandleStun(message, from, response);
+  if (outcome.dropped) {
+    network_.drops().Count(DropReason::kStunRejected);
+    return;
+  }
+  if (outcome.response_size > 0) {
+    network_.SendDatagram(std::span<const uint8_t>(response.data(), outcome.response_size), from);
+  }
+  if (outcome.error_code != 0 || ice_.state() == transport::IceState::kClosed) return;
+  // A check that got a success response proves the path: DTLS and media may follow from it
+  // even before the controlling agent nominates (RFC 8445 §7.3.1.4).
+  last_valid_address_ = from;
+  if (std::find(routed_.begin(), routed_.end(), from) == routed_.end()) {
+    routed_.push_back(from);
+    network_.RouteAddress(from, this);
+  }
+}
+
+void WebRtcTransport::OnDtls(std::span<const uint8_t> datagram, const SocketAddress&) {
+  if (closed_) return;
+  dtls_.HandleDatagram(datagram);
+}
+
+void WebRtcTransport::OnSrtp(std::span<uint8_t> datagram, const SocketAddress&) {
+  if (closed_) return;
+  if (!srtp_) {
+    network_.drops().Count(DropReason::kSrtpNotReady);
+    return;
+  }
+  size_t length = 0;
+  if (transport::IsRtcp(datagram)) {
+    if (srtp_->UnprotectRtcp(datagram.data(), datagram.size(), length) !=
+        transport::SrtpError::kOk) {
+      network_.drops().Count(DropReason::kSrtcpUnprotectFailed);
+      return;
+    }
+    listener_.OnRtcp(*this, datagram.first(length));
+    return;
+  }
+  if (srtp_->UnprotectRtp(datagram.data(), datagram.size(), length) !=
+      transport::SrtpError::kOk) {
+    network_.drops().Count(DropReason::kSrtpUnprotectFailed);
+    return;
+  }
+  listener_.OnRtp(*this, datagram.first(length));
+}
+
+const SocketAddress* WebRtcTransport::SendAddress() const {
+  if (ice_.selected_address()) return &*ice_.selected_address();
+  if (last_valid_address_) return &*last_valid_address_;
+  return nullptr;
+}
+
+bool WebRtcTransport::SendRtp(uint8_t* packet, size_t length, size_t capacity) {
+  const SocketAddress* to = SendAddress();
+  if (!connected() || to == nullptr) {
+    network_.drops().Count(DropReason::kConsumerNotConnected);
+    return false;
+  }
+  size_t out_length = 0;
+  if (srtp_->ProtectRtp(packet, length, capacity, out_length) != transport::SrtpError::kOk) {
+    network_.drops().Count(DropReason::kSrtpProtectFailed);
+    return false;
+  }
+  if (!network_.SendDatagram(std::span<const uint8_t>(packet, out_length), *to)) {
+    network_.drops().Count(DropReason::kSendFailed);
+    return false;
+  }
+  return true;
+}
+
+bool WebRtcTransport::SendRtcp(uint8_t* packet, size_t length, size_t capacity) {
+  const SocketAddress* to = SendAddress();
+  if (!connected() || to == nullptr) return false;
+  size_t out_length = 0;
+  if (srtp_->ProtectRtcp(packet, length, capacity, out_length) != transport::SrtpError::kOk) {
+    network_.drops().Count(DropReason::kSrtpProtectFailed);
+    return false;
+  }
+  return network_.SendDatagram(std::span<const uint8_t>(packet, out_length), *to);
+}
+
+std::optional<transport::Timestamp> WebRtcTransport::NextTimeout() const {
+  if (closed_) return std::nullopt;
+  auto a = ice_.NextTimeout();
+  auto b = dtls_.NextTimeout();
+  if (a && b) return std::min(*a, *b);
+  return a ? a : b;
+}
+
+void WebRtcTransport::OnTimer() {
+  if (closed_) return;
+  const auto now = clock_.Now();
+  if (auto t = dtls_.NextTimeout(); t && *t <= now) dtls_.OnTimer();
+  if (auto t = ice_.NextTimeout(); t && *t <= now) {
+    ice_.OnTimer();
+    if (ice_.state() == transport::IceState::kClosed) {
+      SetClosed("ICE consent expired (RFC 7675)");
+    }
+  }
+}
+
+void WebRtcTransport::Close() {
+  if (closed_) return;
+  if (dtls_started_) dtls_.Close();
+  closed_ = true;
+}
+
+void WebRtcTransport::OnDtlsSendPacket(std::span<const uint8_t> datagram) {
+  if (const SocketAddress* to = SendAddress()) network_.SendDatagram(datagram, *to);
+}
+
+void WebRtcTransport::OnDtlsConnected(const transport::SrtpKeyMaterial& keys) {
+  auto srtp = transport::SrtpSession::Create(keys);
+  if (!srtp.ok()) {
+    SetClosed("SRTP setup failed: " + std::string(srtp.status().message()));
+    return;
+  }
+  srtp_ = std::move(*srtp);
+  listener_.OnTransportConnected(*this);
+}
+
+void WebRtcTransport::OnDtlsFailed(const absl::Status& why) {
+  SetClosed("DTLS failed: " + std::string(why.message()));
+}
+
+void WebRtcTransport::OnDtlsClosed() { SetClosed("DTLS closed by the peer"); }
+
+void WebRtcTransport::SetClosed(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  srtp_.reset();
+  listener_.OnTransportClosed(*this, reason);
+}
+
+}  // namespace switchyard::sfu

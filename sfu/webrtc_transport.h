@@ -1,0 +1,119 @@
+#ifndef SWITCHYARD_SFU_WEBRTC_TRANSPORT_H_
+#define SWITCHYARD_SFU_WEBRTC_TRANSPORT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/container/inlined_vector.h"
+#include "sfu/drop_reason.h"
+#include "transport/certificate.h"
+#include "transport/clock.h"
+#include "transport/dtls_transport.h"
+#include "transport/ice_lite_agent.h"
+#include "transport/socket_address.h"
+#include "transport/srtp_session.h"
+#include "transport/stun_message.h"
+
+namespace switchyard::sfu {
+
+// The network side a transport uses: implemented by the Worker (its UDP socket and its
+// address/ufrag routing tables), by fakes in tests.
+class TransportNetwork {
+ public:
+  virtual ~TransportNetwork() = default;
+  virtual bool SendDatagram(std::span<const uint8_t> data, const transport::SocketAddress& to) = 0;
+  // STUN binding requests whose USERNAME starts with `ufrag` go to `t` (RFC 8445 §7.3).
+  virtual void RegisterUfrag(const std::string& ufrag, class WebRtcTransport* t) = 0;
+  virtual void UnregisterUfrag(const std::string& ufrag, class WebRtcTransport* t) = 0;
+  // Datagrams from `address` belong to `transport` from now on (a validated ICE check came from
+  // it). Worker-side routing only; the transport remembers its addresses to unroute them.
+  virtual void RouteAddress(const transport::SocketAddress& address, class WebRtcTransport* t) = 0;
+  virtual void UnrouteAddress(const transport::SocketAddress& address,
+                              class WebRtcTransport* t) = 0;
+  virtual DropCounters& drops() = 0;
+};
+
+// One WebRTC transport = one browser PeerConnection's bundled ICE-lite + DTLS + SRTP session.
+// Single-threaded: everything runs on the owning worker's thread.
+class WebRtcTransport final : public transport::DtlsTransport::Observer {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // Decrypted RTP; `packet` may be modified in place and is valid during the call only.
+    virtual void OnRtp(WebRtcTransport& transport, std::span<uint8_t> packet) = 0;
+    // Decrypted (compound) RTCP.
+    virtual void OnRtcp(WebRtcTransport& transport, std::span<const uint8_t> packet) = 0;
+    virtual void OnTransportConnected(WebRtcTransport& transport) = 0;
+    // ICE consent expired, DTLS failed or the peer closed DTLS. The transport is unusable.
+    virtual void OnTransportClosed(WebRtcTransport& transport, const std::string& reason) = 0;
+  };
+
+  // Bytes Protect* may append to a packet: callers keep this much free after the packet.
+  static constexpr size_t kSrtpTrailer = transport::SrtpSession::kMaxTrailer;
+
+  WebRtcTransport(const transport::Clock& clock, const transport::Certificate& certificate,
+                  TransportNetwork& network, Listener& listener);
+  ~WebRtcTransport() override;
+  WebRtcTransport(const WebRtcTransport&) = delete;
+  WebRtcTransport& operator=(const WebRtcTransport&) = delete;
+
+  const transport::IceCredentials& local_ice_credentials() const;
+  // From the peer's SDP. Starts DTLS in `role` on first call; later calls (renegotiation)
+  // only verify nothing changed that would need an ICE restart.
+  absl::Status SetRemoteParameters(const transport::IceCredentials& remote_ice,
+                                   const std::string& fingerprint_algorithm,
+                                   const std::string& fingerprint_value,
+                                   transport::DtlsRole role);
+
+  void OnStun(const transport::StunMessage& message, const transport::SocketAddress& from);
+  void OnDtls(std::span<const uint8_t> datagram, const transport::SocketAddress& from);
+  void OnSrtp(std::span<uint8_t> datagram, const transport::SocketAddress& from);
+
+  // Encrypts `packet` (length bytes, in a buffer of `capacity` >= length + kSrtpTrailer) in
+  // place and sends it to the selected address. False (and a counted drop) if not connected.
+  bool SendRtp(uint8_t* packet, size_t length, size_t capacity);
+  bool SendRtcp(uint8_t* packet, size_t length, size_t capacity);
+
+  bool connected() const { return srtp_ != nullptr && !closed_; }
+  bool closed() const { return closed_; }
+  std::optional<transport::Timestamp> NextTimeout() const;
+  void OnTimer();
+  void Close();
+
+  const std::optional<transport::SocketAddress>& selected_address() const {
+    return ice_.selected_address();
+  }
+  const transport::IceLiteAgent& ice() const { return ice_; }
+
+ private:
+  // transport::DtlsTransport::Observer
+  void OnDtlsSendPacket(std::span<const uint8_t> datagram) override;
+  void OnDtlsConnected(const transport::SrtpKeyMaterial& keys) override;
+  void OnDtlsFailed(const absl::Status& why) override;
+  void OnDtlsClosed() override;
+
+  void SetClosed(const std::string& reason);
+  const transport::SocketAddress* SendAddress() const;
+
+  const transport::Clock& clock_;
+  TransportNetwork& network_;
+  Listener& listener_;
+  transport::IceLiteAgent ice_;
+  transport::DtlsTransport dtls_;
+  std::unique_ptr<transport::SrtpSession> srtp_;
+  bool dtls_started_ = false;
+  bool closed_ = false;
+  transport::IceCredentials remote_ice_;
+  // Addresses routed to this transport (validated checks). Few: one per candidate pair tried.
+  absl::InlinedVector<transport::SocketAddress, 4> routed_;
+  std::optional<transport::SocketAddress> last_valid_address_;
+};
+
+}  // namespace switchyard::sfu
+
+#endif  // SWITCHYARD_SFU_WEBRTC_TRANSPORT_H_

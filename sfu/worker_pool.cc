@@ -1,0 +1,88 @@
+#include "sfu/worker_pool.h"
+
+#include "absl/hash/hash.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+
+namespace switchyard::sfu {
+
+std::string RandomId(size_t length) {
+  static constexpr char kAlphabet[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local absl::BitGen gen;
+  std::string id(length, 'a');
+  for (char& c : id) c = kAlphabet[absl::Uniform<size_t>(gen, 0, sizeof(kAlphabet) - 1)];
+  return id;
+}
+
+void ParticipantHandle::PublishOffer(std::string sdp) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_, sdp = std::move(sdp)] {
+    if (Room* r = worker.FindRoom(room)) r->HandlePublishOffer(id, sdp);
+  });
+}
+
+void ParticipantHandle::SubscribeAnswer(std::string sdp) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_, sdp = std::move(sdp)] {
+    if (Room* r = worker.FindRoom(room)) r->HandleSubscribeAnswer(id, sdp);
+  });
+}
+
+void ParticipantHandle::Leave() {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_] {
+    if (Room* r = worker.FindRoom(room)) {
+      r->RemoveParticipant(id);
+      worker.RemoveRoomIfEmpty(room);
+    }
+  });
+}
+
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
+    const SfuOptions& options, const transport::Clock& clock,
+    const transport::Certificate& certificate) {
+  std::unique_ptr<WorkerPool> pool(new WorkerPool());
+  for (int i = 0; i < std::max(1, options.workers); ++i) {
+    WorkerOptions worker_options;
+    auto address = transport::SocketAddress::Parse(
+        options.rtc_ip, options.rtc_port == 0 ? 0 : static_cast<uint16_t>(options.rtc_port + i));
+    if (!address) return absl::InvalidArgumentError(absl::StrCat("bad rtc ip ", options.rtc_ip));
+    worker_options.rtc_address = *address;
+    worker_options.announced_ip = options.announced_ip;
+    auto worker = Worker::Create(i, worker_options, clock, certificate);
+    if (!worker.ok()) return worker.status();
+    pool->workers_.push_back(std::move(*worker));
+  }
+  return pool;
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+void WorkerPool::Start() {
+  for (auto& w : workers_) w->Start();
+}
+
+void WorkerPool::Stop() {
+  for (auto& w : workers_) w->Stop();
+}
+
+std::unique_ptr<ParticipantHandle> WorkerPool::Join(
+    const std::string& room, const std::string& name,
+    std::shared_ptr<ParticipantObserver> observer) {
+  Worker& worker = *workers_[absl::Hash<std::string>{}(room) % workers_.size()];
+  std::string id = RandomId(12);
+  worker.Post([&worker, room, name, id, observer = std::move(observer)]() mutable {
+    Room& r = worker.GetOrCreateRoom(room);
+    if (auto status = r.Join(id, name, observer); !status.ok()) {
+      observer->OnError("join_failed", std::string(status.message()));
+    }
+  });
+  return std::make_unique<ParticipantHandle>(worker, room, id);
+}
+
+std::vector<Worker*> WorkerPool::workers() const {
+  std::vector<Worker*> out;
+  for (const auto& w : workers_) out.push_back(w.get());
+  return out;
+}
+
+}  // namespace switchyard::sfu
+

@@ -1,0 +1,110 @@
+#include "transport/udp_socket.h"
+
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace switchyard::transport {
+
+UdpSocket::UdpSocket(boost::asio::io_context& io, Receiver& receiver)
+    : socket_(io), receiver_(receiver) {}
+
+UdpSocket::~UdpSocket() { Close(); }
+
+absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_context& io,
+                                                           const SocketAddress& local,
+                                                           Receiver& receiver) {
+  std::unique_ptr<UdpSocket> socket(new UdpSocket(io, receiver));
+  boost::system::error_code ec;
+  const auto protocol = local.is_ipv6() ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4();
+  socket->socket_.open(protocol, ec);
+  if (ec) return absl::InternalError(absl::StrCat("socket: ", ec.message()));
+  socket->socket_.non_blocking(true, ec);
+  // Media arrives in bursts (a keyframe is dozens of packets); large kernel buffers absorb them.
+  socket->socket_.set_option(boost::asio::socket_base::receive_buffer_size(4 << 20), ec);
+  socket->socket_.set_option(boost::asio::socket_base::send_buffer_size(4 << 20), ec);
+  sockaddr_storage storage;
+  const socklen_t len = local.ToSockaddr(storage);
+  if (::bind(socket->socket_.native_handle(), reinterpret_cast<sockaddr*>(&storage), len) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("bind ", local.ToString(), ": ", std::strerror(errno)));
+  }
+  sockaddr_storage bound;
+  socklen_t bound_len = sizeof(bound);
+  ::getsockname(socket->socket_.native_handle(), reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  auto address = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&bound), bound_len);
+  if (!address) return absl::InternalError("getsockname returned an unknown family");
+  socket->local_address_ = *address;
+
+  for (size_t i = 0; i < kBatchSize; ++i) {
+    socket->iovecs_[i] = iovec{socket->buffers_[i].data(), kMaxDatagramSize};
+  }
+  return socket;
+}
+
+void UdpSocket::Start() { WaitReadable(); }
+
+void UdpSocket::Close() {
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+void UdpSocket::WaitReadable() {
+  socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
+                     [this](const boost::system::error_code& ec) {
+                       if (ec) return;  // closed
+                       DrainReadable();
+                       WaitReadable();
+                     });
+}
+
+void UdpSocket::DrainReadable() {
+  // Bounded: at most a few batches per wakeup so one busy socket cannot starve the worker's
+  // other work (timers, control messages).
+  for (int round = 0; round < 8; ++round) {
+    for (size_t i = 0; i < kBatchSize; ++i) {
+      std::memset(&messages_[i], 0, sizeof(mmsghdr));
+      messages_[i].msg_hdr.msg_name = &addresses_[i];
+      messages_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      messages_[i].msg_hdr.msg_iov = &iovecs_[i];
+      messages_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(socket_.native_handle(), messages_.data(), kBatchSize, MSG_DONTWAIT,
+                             nullptr);
+    if (n <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      const mmsghdr& m = messages_[i];
+      if (m.msg_hdr.msg_flags & MSG_TRUNC) {
+        ++counters_.truncated_drops;
+        continue;
+      }
+      auto from = SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&addresses_[i]),
+                                              m.msg_hdr.msg_namelen);
+      if (!from) continue;
+      ++counters_.datagrams_received;
+      counters_.bytes_received += m.msg_len;
+      receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len), *from);
+      if (!socket_.is_open()) return;
+    }
+    if (n < static_cast<int>(kBatchSize)) return;
+  }
+}
+
+bool UdpSocket::Send(std::span<const uint8_t> data, const SocketAddress& to) {
+  sockaddr_storage storage;
+  const socklen_t len = to.ToSockaddr(storage);
+  const ssize_t sent = ::sendto(socket_.native_handle(), data.data(), data.size(), MSG_DONTWAIT,
+                                reinterpret_cast<const sockaddr*>(&storage), len);
+  if (sent < 0) {
+    ++counters_.send_drops;
+    return false;
+  }
+  ++counters_.datagrams_sent;
+  counters_.bytes_sent += data.size();
+  return true;
+}
+
+}  // namespace switchyard::transport

@@ -1,0 +1,76 @@
+#ifndef SWITCHYARD_TRANSPORT_UDP_SOCKET_H_
+#define SWITCHYARD_TRANSPORT_UDP_SOCKET_H_
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "absl/status/statusor.h"
+#include "transport/socket_address.h"
+
+namespace switchyard::transport {
+
+// A non-blocking UDP socket driven by its worker's io_context. Reads are batched with
+// recvmmsg(2) into buffers the socket owns and reuses, so receiving allocates nothing per packet.
+class UdpSocket {
+ public:
+  static constexpr size_t kBatchSize = 32;
+  // Largest datagram we accept. WebRTC stacks keep RTP under ~1200-1500 bytes; anything larger
+  // is truncated by the kernel and counted as a drop.
+  static constexpr size_t kMaxDatagramSize = 2048;
+
+  class Receiver {
+   public:
+    virtual ~Receiver() = default;
+    // `data` stays valid only during the call; the receiver may modify it in place (e.g. SRTP
+    // decryption).
+    virtual void OnDatagram(std::span<uint8_t> data, const SocketAddress& from) = 0;
+  };
+
+  struct Counters {
+    uint64_t datagrams_received = 0;
+    uint64_t bytes_received = 0;
+    uint64_t datagrams_sent = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t truncated_drops = 0;  // received datagrams larger than kMaxDatagramSize
+    uint64_t send_drops = 0;       // sendto failed (EAGAIN: socket buffer full, or unreachable)
+  };
+
+  // Binds to `local` (port 0 picks an ephemeral port). The socket starts reading on Start().
+  static absl::StatusOr<std::unique_ptr<UdpSocket>> Bind(boost::asio::io_context& io,
+                                                         const SocketAddress& local,
+                                                         Receiver& receiver);
+  ~UdpSocket();
+
+  void Start();
+  void Close();
+  // Best effort, never blocks: a datagram the kernel will not take is dropped and counted.
+  bool Send(std::span<const uint8_t> data, const SocketAddress& to);
+
+  const SocketAddress& local_address() const { return local_address_; }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  UdpSocket(boost::asio::io_context& io, Receiver& receiver);
+  void WaitReadable();
+  void DrainReadable();
+
+  boost::asio::ip::udp::socket socket_;
+  Receiver& receiver_;
+  SocketAddress local_address_;
+  Counters counters_;
+  std::array<std::array<uint8_t, kMaxDatagramSize>, kBatchSize> buffers_{};
+  std::array<sockaddr_storage, kBatchSize> addresses_{};
+  std::array<iovec, kBatchSize> iovecs_{};
+  std::array<mmsghdr, kBatchSize> messages_{};
+};
+
+}  // namespace switchyard::transport
+
+#endif  // SWITCHYARD_TRANSPORT_UDP_SOCKET_H_
