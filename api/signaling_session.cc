@@ -18,7 +18,8 @@ absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json) {
   options.ignore_unknown_fields = false;
   auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("not a ClientMessage: ", status.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a ClientMessage: ", status.message().as_string()));
   }
   if (message.message_case() == ClientMessage::MESSAGE_NOT_SET) {
     return absl::InvalidArgumentError("empty ClientMessage");

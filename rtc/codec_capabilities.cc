@@ -168,7 +168,9 @@ std::vector<Codec> DefaultCodecs(MediaKind kind, const MediaCapabilities& caps) 
   if (kind != MediaKind::kVideo) return out;
   auto add_video = [&](uint8_t pt, uint8_t rtx_pt, std::string name, std::string fmtp) {
     out.push_back(MakeCodec(pt, std::move(name), 90000, 0, std::move(fmtp), caps.rtcp_fbs));
-    if (caps.rtx) out.push_back(MakeCodec(rtx_pt, "rtx", 90000, 0, "apt=" + std::to_string(pt), {}));
+    if (caps.rtx) {
+      out.push_back(MakeCodec(rtx_pt, "rtx", 90000, 0, "apt=" + std::to_string(pt), {}));
+    }
   };
   if (enabled(CodecFamily::kVp8)) add_video(96, 97, "VP8", "");
   if (enabled(CodecFamily::kVp9)) {

@@ -39,7 +39,7 @@ size_t WritePli(std::span<uint8_t> out, uint32_t sender_ssrc, uint32_t media_ssr
   constexpr size_t kSize = 12;
   if (out.size() < kSize) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, kPsfbFmtPli, kRtcpTypePsfb, kSize);
+  WriteHeader(writer, kPsfbPli, kRtcpPayloadSpecificFeedback, kSize);
   writer.WriteU32(sender_ssrc);
   writer.WriteU32(media_ssrc);
   return Finish(writer, kSize);
@@ -50,7 +50,7 @@ size_t WriteFir(std::span<uint8_t> out, uint32_t sender_ssrc, uint32_t media_ssr
   constexpr size_t kSize = 20;
   if (out.size() < kSize) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, kPsfbFmtFir, kRtcpTypePsfb, kSize);
+  WriteHeader(writer, kPsfbFir, kRtcpPayloadSpecificFeedback, kSize);
   writer.WriteU32(sender_ssrc);
   writer.WriteU32(0);  // RFC 5104 §4.3.1.2: media source SSRC SHALL be 0.
   writer.WriteU32(media_ssrc);
@@ -85,7 +85,7 @@ size_t WriteNack(std::span<uint8_t> out, uint32_t sender_ssrc, uint32_t media_ss
   const size_t size = writer.size();
   if (size > kMaxRtcpPacketSize) return 0;
   ByteWriter header(out);
-  WriteHeader(header, kRtpfbFmtNack, kRtcpTypeRtpfb, size);
+  WriteHeader(header, kRtpfbNack, kRtcpTransportLayerFeedback, size);
   header.WriteU32(sender_ssrc);
   header.WriteU32(media_ssrc);
   return size;
@@ -97,7 +97,7 @@ size_t WriteReceiverReport(std::span<uint8_t> out, uint32_t sender_ssrc,
   const size_t size = 8 + blocks.size() * kRtcpReportBlockSize;
   if (out.size() < size) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, static_cast<uint8_t>(blocks.size()), kRtcpTypeRr, size);
+  WriteHeader(writer, static_cast<uint8_t>(blocks.size()), kRtcpReceiverReport, size);
   writer.WriteU32(sender_ssrc);
   for (const ReportBlock& block : blocks) WriteReportBlock(writer, block);
   return Finish(writer, size);
@@ -110,7 +110,7 @@ size_t WriteSenderReport(std::span<uint8_t> out, uint32_t ssrc, uint64_t ntp_tim
   const size_t size = 28 + blocks.size() * kRtcpReportBlockSize;
   if (out.size() < size) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, static_cast<uint8_t>(blocks.size()), kRtcpTypeSr, size);
+  WriteHeader(writer, static_cast<uint8_t>(blocks.size()), kRtcpSenderReport, size);
   writer.WriteU32(ssrc);
   writer.WriteU32(static_cast<uint32_t>(ntp_timestamp >> 32));
   writer.WriteU32(static_cast<uint32_t>(ntp_timestamp));
@@ -128,7 +128,7 @@ size_t WriteSdesCname(std::span<uint8_t> out, uint32_t ssrc, std::string_view cn
   const size_t size = 4 + (chunk + 3) / 4 * 4;
   if (out.size() < size) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, 1, kRtcpTypeSdes, size);
+  WriteHeader(writer, 1, kRtcpSourceDescription, size);
   writer.WriteU32(ssrc);
   writer.WriteU8(kSdesCname);
   writer.WriteU8(static_cast<uint8_t>(cname.size()));
@@ -150,7 +150,7 @@ size_t WriteRemb(std::span<uint8_t> out, uint32_t sender_ssrc, uint64_t bitrate_
     ++exp;
   }
   ByteWriter writer(out);
-  WriteHeader(writer, kPsfbFmtAfb, kRtcpTypePsfb, size);
+  WriteHeader(writer, kPsfbAfb, kRtcpPayloadSpecificFeedback, size);
   writer.WriteU32(sender_ssrc);
   writer.WriteU32(0);  // REMB: media source SSRC is 0; the SSRCs follow in the FCI.
   writer.WriteU8('R');
@@ -169,7 +169,7 @@ size_t WriteBye(std::span<uint8_t> out, std::span<const uint32_t> ssrcs, std::st
   if (!reason.empty()) size += (1 + reason.size() + 3) / 4 * 4;
   if (out.size() < size) return 0;
   ByteWriter writer(out);
-  WriteHeader(writer, static_cast<uint8_t>(ssrcs.size()), kRtcpTypeBye, size);
+  WriteHeader(writer, static_cast<uint8_t>(ssrcs.size()), kRtcpGoodbye, size);
   for (uint32_t ssrc : ssrcs) writer.WriteU32(ssrc);
   if (!reason.empty()) {
     writer.WriteU8(static_cast<uint8_t>(reason.size()));

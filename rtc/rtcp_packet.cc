@@ -55,7 +55,7 @@ std::optional<RtcpPacketView> RtcpCompoundIterator::Next() {
 }
 
 std::optional<SenderReportView> SenderReportView::Parse(const RtcpPacketView& packet) {
-  if (packet.packet_type() != kRtcpTypeSr) return std::nullopt;
+  if (packet.packet_type() != kRtcpSenderReport) return std::nullopt;
   const std::span<const uint8_t> body = packet.body();
   const size_t blocks = packet.count();
   // Profile-specific extensions may follow the report blocks (§6.4.1); they are ignored.
@@ -73,7 +73,7 @@ ReportBlock SenderReportView::report_block(size_t index) const {
 }
 
 std::optional<ReceiverReportView> ReceiverReportView::Parse(const RtcpPacketView& packet) {
-  if (packet.packet_type() != kRtcpTypeRr) return std::nullopt;
+  if (packet.packet_type() != kRtcpReceiverReport) return std::nullopt;
   const std::span<const uint8_t> body = packet.body();
   const size_t blocks = packet.count();
   if (body.size() < 4 + blocks * kRtcpReportBlockSize) return std::nullopt;
@@ -86,14 +86,14 @@ ReportBlock ReceiverReportView::report_block(size_t index) const {
 }
 
 std::optional<SdesView> SdesView::Parse(const RtcpPacketView& packet) {
-  if (packet.packet_type() != kRtcpTypeSdes) return std::nullopt;
+  if (packet.packet_type() != kRtcpSourceDescription) return std::nullopt;
   const std::span<const uint8_t> body = packet.body();
   if (!Walk(body, packet.count(), [](const SdesItem&) {})) return std::nullopt;
   return SdesView(body, packet.count());
 }
 
 std::optional<ByeView> ByeView::Parse(const RtcpPacketView& packet) {
-  if (packet.packet_type() != kRtcpTypeBye) return std::nullopt;
+  if (packet.packet_type() != kRtcpGoodbye) return std::nullopt;
   const std::span<const uint8_t> body = packet.body();
   const size_t count = packet.count();
   if (body.size() < 4 * count) return std::nullopt;
@@ -112,7 +112,7 @@ uint32_t ByeView::ssrc(size_t index) const { return LoadBe32(&body_[4 * index]);
 
 std::optional<FeedbackView> FeedbackView::Parse(const RtcpPacketView& packet) {
   const uint8_t pt = packet.packet_type();
-  if (pt != kRtcpTypeRtpfb && pt != kRtcpTypePsfb) return std::nullopt;
+  if (pt != kRtcpTransportLayerFeedback && pt != kRtcpPayloadSpecificFeedback) return std::nullopt;
   const std::span<const uint8_t> body = packet.body();
   if (body.size() < 8) return std::nullopt;
   return FeedbackView(body, pt, packet.fmt());
@@ -132,7 +132,7 @@ std::optional<FeedbackView> ParseFeedback(const RtcpPacketView& packet, uint8_t 
 }  // namespace
 
 std::optional<NackView> NackView::Parse(const RtcpPacketView& packet) {
-  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpTypeRtpfb, kRtpfbFmtNack);
+  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpTransportLayerFeedback, kRtpfbNack);
   // RFC 4585 §6.2.1: one or more 32-bit PID/BLP entries.
   if (!feedback || feedback->fci().empty() || feedback->fci().size() % 4 != 0) {
     return std::nullopt;
@@ -145,7 +145,7 @@ uint16_t NackView::blp(size_t index) const { return LoadBe16(&feedback_.fci()[4 
 
 std::optional<TransportCcView> TransportCcView::Parse(const RtcpPacketView& packet) {
   std::optional<FeedbackView> feedback =
-      ParseFeedback(packet, kRtcpTypeRtpfb, kRtpfbFmtTransportCc);
+      ParseFeedback(packet, kRtcpTransportLayerFeedback, kRtpfbTransportCc);
   // base seq (2), status count (2), reference time (3), feedback packet count (1).
   if (!feedback || feedback->fci().size() < 8) return std::nullopt;
   return TransportCcView(*feedback);
@@ -161,13 +161,13 @@ int32_t TransportCcView::reference_time() const {
 uint8_t TransportCcView::feedback_packet_count() const { return fci()[7]; }
 
 std::optional<PliView> PliView::Parse(const RtcpPacketView& packet) {
-  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpTypePsfb, kPsfbFmtPli);
+  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpPayloadSpecificFeedback, kPsfbPli);
   if (!feedback) return std::nullopt;
   return PliView(*feedback);
 }
 
 std::optional<FirView> FirView::Parse(const RtcpPacketView& packet) {
-  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpTypePsfb, kPsfbFmtFir);
+  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpPayloadSpecificFeedback, kPsfbFir);
   // RFC 5104 §4.3.1.1: one or more 8-byte entries (SSRC, seq nr, 24 reserved bits).
   if (!feedback || feedback->fci().empty() || feedback->fci().size() % 8 != 0) {
     return std::nullopt;
@@ -181,7 +181,7 @@ FirEntry FirView::entry(size_t index) const {
 }
 
 std::optional<RembView> RembView::Parse(const RtcpPacketView& packet) {
-  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpTypePsfb, kPsfbFmtAfb);
+  std::optional<FeedbackView> feedback = ParseFeedback(packet, kRtcpPayloadSpecificFeedback, kPsfbAfb);
   if (!feedback) return std::nullopt;
   const std::span<const uint8_t> fci = feedback->fci();
   // "REMB", num SSRC (8 bits), BR exp (6 bits), BR mantissa (18 bits), SSRC list.

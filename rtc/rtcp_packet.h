@@ -15,21 +15,21 @@ inline constexpr size_t kRtcpReportBlockSize = 24;
 inline constexpr size_t kRtcpMaxReportBlocks = 31;  // 5-bit RC field
 
 // RTCP packet types (RFC 3550 §12.1, RFC 4585 §6.1).
-inline constexpr uint8_t kRtcpTypeSr = 200;
-inline constexpr uint8_t kRtcpTypeRr = 201;
-inline constexpr uint8_t kRtcpTypeSdes = 202;
-inline constexpr uint8_t kRtcpTypeBye = 203;
-inline constexpr uint8_t kRtcpTypeApp = 204;
-inline constexpr uint8_t kRtcpTypeRtpfb = 205;
-inline constexpr uint8_t kRtcpTypePsfb = 206;
-inline constexpr uint8_t kRtcpTypeXr = 207;
+inline constexpr uint8_t kRtcpSenderReport = 200;
+inline constexpr uint8_t kRtcpReceiverReport = 201;
+inline constexpr uint8_t kRtcpSourceDescription = 202;
+inline constexpr uint8_t kRtcpGoodbye = 203;
+inline constexpr uint8_t kRtcpApplicationDefined = 204;
+inline constexpr uint8_t kRtcpTransportLayerFeedback = 205;
+inline constexpr uint8_t kRtcpPayloadSpecificFeedback = 206;
+inline constexpr uint8_t kRtcpExtendedReport = 207;
 
 // Feedback message types (FMT).
-inline constexpr uint8_t kRtpfbFmtNack = 1;            // RFC 4585 §6.2.1
-inline constexpr uint8_t kRtpfbFmtTransportCc = 15;    // draft-holmer-rmcat-transport-wide-cc
-inline constexpr uint8_t kPsfbFmtPli = 1;              // RFC 4585 §6.3.1
-inline constexpr uint8_t kPsfbFmtFir = 4;              // RFC 5104 §4.3.1
-inline constexpr uint8_t kPsfbFmtAfb = 15;             // RFC 4585 §6.4 (REMB lives here)
+inline constexpr uint8_t kRtpfbNack = 1;  // RFC 4585 §6.2.1
+inline constexpr uint8_t kRtpfbTransportCc = 15;  // draft-holmer-rmcat-transport-wide-cc
+inline constexpr uint8_t kPsfbPli = 1;  // RFC 4585 §6.3.1
+inline constexpr uint8_t kPsfbFir = 4;  // RFC 5104 §4.3.1
+inline constexpr uint8_t kPsfbAfb = 15;  // RFC 4585 §6.4 (REMB lives here)
 
 // One reception report block (RFC 3550 §6.4.1). Value type shared by views and builders.
 struct ReportBlock {

@@ -1,8 +1,8 @@
 #include "rtc/rtp_header_extensions.h"
 
 #include <cstring>
+#include <string>
 
-#include "absl/strings/str_cat.h"
 #include "transport/byte_io.h"
 
 namespace switchyard::rtc {
@@ -63,13 +63,13 @@ absl::Status RtpExtensionMap::Register(uint8_t id, RtpExtensionType type) {
   }
   if (type_of_[id] == type_index && id_of_[type_index] == id) return absl::OkStatus();
   if (type_of_[id] != kNoType) {
-    return absl::AlreadyExistsError(absl::StrCat("RTP header extension id ", int{id},
-                                                 " is already bound to ",
-                                                 RtpExtensionUri(*TypeOf(id))));
+    return absl::AlreadyExistsError("RTP header extension id " + std::to_string(id) +
+                                    " is already bound to " +
+                                    std::string(RtpExtensionUri(*TypeOf(id))));
   }
   if (id_of_[type_index] != 0) {
-    return absl::AlreadyExistsError(absl::StrCat(RtpExtensionUri(type), " already has id ",
-                                                 int{id_of_[type_index]}));
+    return absl::AlreadyExistsError(std::string(RtpExtensionUri(type)) + " already has id " +
+                                    std::to_string(id_of_[type_index]));
   }
   type_of_[id] = type_index;
   id_of_[type_index] = id;

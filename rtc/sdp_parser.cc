@@ -290,6 +290,7 @@ absl::Status Parser::ParseAttribute(std::string_view attribute) {
       std::vector<std::string_view> t = Tokens(value);
       if (t.empty()) return Error("bad a=group");
       if (t[0] != "BUNDLE") return absl::OkStatus();  // LS etc. do not matter to an SFU
+      if (t.size() - 1 > kMaxMediaSections) return Error("too many mids in a=group:BUNDLE");
       std::vector<std::string> mids;
       for (size_t i = 1; i < t.size(); ++i) {
         if (std::find(mids.begin(), mids.end(), t[i]) != mids.end()) {
@@ -415,6 +416,7 @@ absl::Status Parser::ParseRtcpFb(std::string_view value) {
   std::string fb = sdp_text::Join(std::vector<std::string_view>(t.begin() + 1, t.end()), " ");
   if (fb.size() > kMaxTokenLength) return Error("bad a=rtcp-fb");
   if (t[0] == "*") {
+    if (section_.wildcard_fbs.size() >= kMaxRtcpFbPerCodec) return Error("too many a=rtcp-fb");
     section_.wildcard_fbs.push_back(std::move(fb));
     return absl::OkStatus();
   }
@@ -423,7 +425,9 @@ absl::Status Parser::ParseRtcpFb(std::string_view value) {
   int16_t index = section_.codec_index[pt];
   if (index < 0) return absl::OkStatus();
   Codec& codec = media_->codecs[static_cast<size_t>(index)];
-  if (!codec.HasRtcpFb(fb)) codec.rtcp_fbs.push_back(std::move(fb));
+  if (codec.HasRtcpFb(fb)) return absl::OkStatus();
+  if (codec.rtcp_fbs.size() >= kMaxRtcpFbPerCodec) return Error("too many a=rtcp-fb");
+  codec.rtcp_fbs.push_back(std::move(fb));
   return absl::OkStatus();
 }
 
@@ -493,6 +497,7 @@ absl::Status Parser::ParseRid(std::string_view value) {
   if (t.size() < 2 || t.size() > 3 || !IsRidId(t[0]) || (t[1] != "send" && t[1] != "recv")) {
     return Error("bad a=rid");
   }
+  if (media_->rids.size() >= kMaxRidsPerSection) return Error("too many a=rid");
   RidDescription rid;
   rid.rid = std::string(t[0]);
   rid.direction = t[1] == "send" ? Direction::kSendOnly : Direction::kRecvOnly;
@@ -556,7 +561,11 @@ void Parser::FinishSection() {
   MediaSection& m = *media_;
   for (const std::string& fb : section_.wildcard_fbs) {
     for (Codec& codec : m.codecs) {
-      if (!codec.HasRtcpFb(fb)) codec.rtcp_fbs.push_back(fb);
+      // Beyond the cap the wildcard is dropped rather than failing: the codec already has
+      // kMaxRtcpFbPerCodec explicit values, far more than any endpoint offers.
+      if (!codec.HasRtcpFb(fb) && codec.rtcp_fbs.size() < kMaxRtcpFbPerCodec) {
+        codec.rtcp_fbs.push_back(fb);
+      }
     }
   }
   if (!section_.has_direction && session_direction_) m.direction = *session_direction_;
@@ -598,7 +607,7 @@ absl::StatusOr<Candidate> ParseCandidate(std::string_view value) {
   //   [raddr <addr>] [rport <port>] [tcptype <type>] *(<name> <value>)  (RFC 8839 §5.1)
   value = sdp_text::StripWhitespace(value);
   ConsumePrefix(value, "a=");
-  if (!ConsumePrefix(value, "candidate:")) return CandidateError("no 'candidate:'");
+  ConsumePrefix(value, "candidate:");
   std::vector<std::string_view> t = Tokens(value);
   if (t.size() < 8) return CandidateError("too few fields");
   for (std::string_view token : t) {

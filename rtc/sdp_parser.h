@@ -14,6 +14,8 @@ namespace switchyard::rtc {
 inline constexpr size_t kMaxSdpSize = 256 * 1024;
 inline constexpr size_t kMaxMediaSections = 64;
 inline constexpr size_t kMaxCandidatesPerSection = 256;
+inline constexpr size_t kMaxRidsPerSection = 32;
+inline constexpr size_t kMaxRtcpFbPerCodec = 32;  // also caps a=rtcp-fb:* lines per section
 
 // Parses an RFC 8866 session description as produced by a JSEP (RFC 8829) endpoint.
 // - Accepts LF or CRLF line endings; blank lines are skipped.
@@ -21,8 +23,9 @@ inline constexpr size_t kMaxCandidatesPerSection = 256;
 // - Malformed input yields absl::InvalidArgumentError naming the 1-based line number and the
 //   (truncated) line, e.g. "line 12: bad a=rtpmap: 'a=rtpmap:abc VP8/90000'"; structural
 //   errors that belong to no single line (missing o=) name no line.
-// - Rejects text over kMaxSdpSize, more than kMaxMediaSections m= sections, more than
-//   kMaxCandidatesPerSection candidates in one section, and numbers out of range.
+// - Rejects text over kMaxSdpSize, more than kMaxMediaSections m= sections (or mids in one
+//   BUNDLE group), lists beyond the per-section caps above, and numbers out of range, so that
+//   parsing and answering stay linear-ish in the input size.
 // - Never crashes or reads out of bounds on any input (fuzzed by tests/fuzz/sdp_fuzzer.cc).
 // Session-level a=sendrecv/... defaults the direction of sections that carry none; session-level
 // c= defaults their connection address. ICE/DTLS session attributes stay at session level and

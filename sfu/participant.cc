@@ -95,7 +95,7 @@ absl::Status Participant::HandlePublishOffer(const std::string& sdp) {
 
   if (!publisher_transport_) {
     publisher_transport_ = std::make_unique<WebRtcTransport>(
-        context_.clock, context_.certificate, context_.network, *this);
+        context_.clock, context_.dtls_context, context_.network, *this);
   }
   rtc::AnswerOptions options;
   options.ice_ufrag = publisher_transport_->local_ice_credentials().ufrag;
@@ -209,7 +209,7 @@ void Participant::Subscribe(Producer& producer, const std::string& publisher_id)
     // Created with the first track to receive: its ICE consent clock (RFC 7675) starts now,
     // and the offer carrying its credentials goes out right after.
     subscriber_transport_ = std::make_unique<WebRtcTransport>(
-        context_.clock, context_.certificate, context_.network, *this);
+        context_.clock, context_.dtls_context, context_.network, *this);
   }
   SubscriberSlot slot;
   slot.mid = std::to_string(next_mid_++);

@@ -10,13 +10,13 @@ namespace switchyard::sfu {
 using transport::SocketAddress;
 
 WebRtcTransport::WebRtcTransport(const transport::Clock& clock,
-                                 const transport::Certificate& certificate,
+                                 const transport::DtlsContext& dtls_context,
                                  TransportNetwork& network, Listener& listener)
     : clock_(clock),
       network_(network),
       listener_(listener),
       ice_(clock, transport::GenerateIceCredentials()),
-      dtls_(clock, certificate, *this) {
+      dtls_(clock, dtls_context, *this) {
   network_.RegisterUfrag(ice_.local_credentials().ufrag, this);
 }
 

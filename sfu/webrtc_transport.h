@@ -12,6 +12,7 @@
 #include "sfu/drop_reason.h"
 #include "transport/certificate.h"
 #include "transport/clock.h"
+#include "transport/dtls_context.h"
 #include "transport/dtls_transport.h"
 #include "transport/ice_lite_agent.h"
 #include "transport/socket_address.h"
@@ -56,7 +57,7 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   // Bytes Protect* may append to a packet: callers keep this much free after the packet.
   static constexpr size_t kSrtpTrailer = transport::SrtpSession::kMaxTrailer;
 
-  WebRtcTransport(const transport::Clock& clock, const transport::Certificate& certificate,
+  WebRtcTransport(const transport::Clock& clock, const transport::DtlsContext& dtls_context,
                   TransportNetwork& network, Listener& listener);
   ~WebRtcTransport() override;
   WebRtcTransport(const WebRtcTransport&) = delete;

@@ -25,6 +25,9 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
                                                        const transport::Clock& clock,
                                                        const transport::Certificate& certificate) {
   std::unique_ptr<Worker> worker(new Worker(index, options, clock, certificate));
+  auto dtls_context = transport::DtlsContext::Create(certificate);
+  if (!dtls_context.ok()) return dtls_context.status();
+  worker->dtls_context_ = std::move(*dtls_context);
   auto socket = transport::UdpSocket::Bind(worker->io_, options.rtc_address, *worker);
   if (!socket.ok()) return socket.status();
   worker->socket_ = std::move(*socket);
@@ -43,7 +46,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
 
   Worker* w = worker.get();
   worker->context_ = std::make_unique<WorkerContext>(WorkerContext{
-      clock, certificate, *worker,
+      clock, certificate, *worker->dtls_context_, *worker,
       [w](std::function<void()> task) { boost::asio::post(w->io_, std::move(task)); },
       {host}, std::span<uint8_t>(worker->scratch_)});
   return worker;
@@ -173,8 +176,8 @@ void Worker::OnStunDatagram(std::span<const uint8_t> data, const SocketAddress& 
     drops_.Count(DropReason::kMalformedStun);
     return;
   }
-  const auto ufrag = transport::LocalUfragFromUsername(message->username());
-  auto it = transports_by_ufrag_.find(ufrag);
+  const auto ufrag = transport::LocalUfragFromUsername(message->username().value_or(""));
+  auto it = transports_by_ufrag_.find(absl::string_view(ufrag.data(), ufrag.size()));
   if (it == transports_by_ufrag_.end()) {
     drops_.Count(DropReason::kStunUnknownUfrag);
     return;

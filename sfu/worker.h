@@ -87,6 +87,7 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
   boost::asio::steady_timer timer_;
+  std::unique_ptr<transport::DtlsContext> dtls_context_;
   std::unique_ptr<transport::UdpSocket> socket_;
   std::unique_ptr<WorkerContext> context_;
   std::array<uint8_t, transport::UdpSocket::kMaxDatagramSize + 64> scratch_{};

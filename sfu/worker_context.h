@@ -9,6 +9,7 @@
 #include "rtc/session_description.h"
 #include "transport/certificate.h"
 #include "transport/clock.h"
+#include "transport/dtls_context.h"
 
 namespace switchyard::sfu {
 
@@ -19,6 +20,7 @@ class TransportNetwork;
 struct WorkerContext {
   const transport::Clock& clock;
   const transport::Certificate& certificate;
+  const transport::DtlsContext& dtls_context;  // the SSL_CTX shared by all of the worker's DTLS
   TransportNetwork& network;
   // Runs `task` on the worker thread after the current event (never synchronously): used to
   // coalesce renegotiations and to destroy objects outside their own callbacks.

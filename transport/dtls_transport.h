@@ -39,8 +39,9 @@ enum class DtlsState { kNew, kConnecting, kConnected, kFailed, kClosed };
 // Sans-IO DTLS 1.2 endpoint (RFC 6347) with the use_srtp extension (RFC 5764) for one WebRTC
 // transport. It owns no socket and no timer: datagrams come in through HandleDatagram and go out
 // through Observer::OnDtlsSendPacket; the caller polls NextTimeout() and calls OnTimer().
-// Single-threaded: all methods and callbacks run on the caller's thread. An Observer callback
-// must not destroy the transport (defer destruction to after the call returns).
+// Single-threaded: all methods and callbacks run on the caller's thread. Callbacks must not
+// destroy the transport, and OnDtlsSendPacket must not feed anything back into it synchronously
+// (queue instead); OnDtlsConnected/Failed/Closed may call Close().
 //
 // Retransmission and the clock (RFC 6347 §4.2.4): OpenSSL keeps its own retransmission deadline
 // and checks it against gettimeofday(); there is no API to make it read another clock or to

@@ -113,8 +113,7 @@ std::optional<IceDropReason> IceLiteAgent::CheckUsername(std::string_view userna
 IceLiteAgent::Outcome IceLiteAgent::ErrorResponse(const StunMessage& request, uint16_t code,
                                                   std::string_view reason,
                                                   std::span<uint8_t> response) {
-  StunMessageBuilder builder(StunClass::kErrorResponse, request.method(),
-                             request.transaction_id());
+  StunMessageBuilder builder(StunClass::kErrorResponse, request.method(), request.transaction_id());
   builder.AddErrorCode(code, reason);
   if (code == kStunErrorUnknownAttribute) {
     builder.AddUnknownAttributes(request.unknown_comprehension_required());

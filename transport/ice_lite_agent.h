@@ -42,20 +42,21 @@ const char* IceStateName(IceState state);
 // answered with 400/401: an unauthenticated sender learns nothing and we never reflect traffic
 // to a spoofed address.
 enum class IceDropReason : uint8_t {
-  kMalformed,            // Parse failed (only from HandleStunPacket)
-  kBadFingerprint,       // FINGERPRINT mismatch (only from HandleStunPacket)
-  kNotRequest,           // indication or response: a lite agent sends no requests
-  kNotBindingMethod,     // a request for a method other than Binding
-  kMissingFingerprint,   // RFC 8445 §7.1: checks carry FINGERPRINT
+  kMalformed,           // Parse failed (only from HandleStunPacket)
+  kBadFingerprint,      // FINGERPRINT mismatch (only from HandleStunPacket)
+  kNotRequest,          // indication or response: a lite agent sends no requests
+  kNotBindingMethod,    // a request for a method other than Binding
+  kMissingFingerprint,  // RFC 8445 §7.1: checks carry FINGERPRINT
   kMissingUsername,
   kMissingIntegrity,
   kUnknownUsername,      // local part of USERNAME is not our ufrag
   kRemoteUfragMismatch,  // remote part differs from the ufrag in the peer's SDP
   kBadIntegrity,
-  kClosed,               // agent already closed
-  kResponseTooLarge,     // caller's response buffer cannot hold the response
+  kClosed,            // agent already closed
+  kResponseTooLarge,  // caller's response buffer cannot hold the response
 };
-inline constexpr size_t kIceDropReasonCount = static_cast<size_t>(IceDropReason::kResponseTooLarge) + 1;
+inline constexpr size_t kIceDropReasonCount =
+    static_cast<size_t>(IceDropReason::kResponseTooLarge) + 1;
 const char* IceDropReasonName(IceDropReason reason);
 
 // Sans-IO ICE-lite agent (RFC 8445 §2.5) for one transport. The server is always lite and so
@@ -82,7 +83,7 @@ class IceLiteAgent {
   void SetRemoteCredentials(IceCredentials remote);
 
   struct Outcome {
-    size_t response_size = 0;             // bytes written to `response`; 0 when dropped
+    size_t response_size = 0;              // bytes written to `response`; 0 when dropped
     std::optional<IceDropReason> dropped;  // set iff nothing must be sent
     uint16_t error_code = 0;               // non-zero when the response is an error response
     bool selected_changed = false;         // selected_address() was set or changed

@@ -163,8 +163,8 @@ absl::StatusOr<StunMessage> StunMessage::Parse(std::span<const uint8_t> data) {
   if (LoadBe32(&data[4]) != kStunMagicCookie) return Malformed("bad magic cookie");
 
   StunMessage msg;
-  msg.method_ = static_cast<StunMethod>(((type & 0x3E00) >> 2) | ((type & 0x00E0) >> 1) |
-                                        (type & 0x000F));
+  msg.method_ =
+      static_cast<StunMethod>(((type & 0x3E00) >> 2) | ((type & 0x00E0) >> 1) | (type & 0x000F));
   msg.class_ = static_cast<StunClass>(((type & 0x0100) >> 7) | ((type & 0x0010) >> 4));
   std::memcpy(msg.transaction_id_.data(), &data[8], msg.transaction_id_.size());
   msg.raw_.assign(data.begin(), data.end());
@@ -249,8 +249,8 @@ absl::StatusOr<StunMessage> StunMessage::Parse(std::span<const uint8_t> data) {
         if (error_class < 3 || error_class > 6 || number > 99) return Malformed("bad ERROR-CODE");
         if (!msg.error_code_) {
           msg.error_code_ = static_cast<uint16_t>(error_class * 100 + number);
-          msg.error_reason_ = Slice{static_cast<uint32_t>(value_offset + 4),
-                                    static_cast<uint32_t>(attr_len - 4)};
+          msg.error_reason_ =
+              Slice{static_cast<uint32_t>(value_offset + 4), static_cast<uint32_t>(attr_len - 4)};
         }
         break;
       }
@@ -311,8 +311,7 @@ bool StunMessage::VerifyMessageIntegrity(std::string_view key) const {
   StoreBe16(&header[2], static_cast<uint16_t>(mi + kStunAttributeHeaderSize +
                                               kStunMessageIntegritySize - kStunHeaderSize));
   std::array<uint8_t, kStunMessageIntegritySize> mac;
-  if (!ThreadHmac().Compute(key, header, all.subspan(kStunHeaderSize, mi - kStunHeaderSize),
-                            mac)) {
+  if (!ThreadHmac().Compute(key, header, all.subspan(kStunHeaderSize, mi - kStunHeaderSize), mac)) {
     return false;
   }
   return CRYPTO_memcmp(mac.data(), all.data() + mi + kStunAttributeHeaderSize, mac.size()) == 0;
@@ -332,8 +331,8 @@ size_t AppendStunIntegrityAndFingerprint(std::span<uint8_t> buffer, size_t messa
 
   size_t size = message_size;
   if (integrity_key) {
-    StoreBe16(&buffer[2], static_cast<uint16_t>(size + 4 + kStunMessageIntegritySize -
-                                                kStunHeaderSize));
+    StoreBe16(&buffer[2],
+              static_cast<uint16_t>(size + 4 + kStunMessageIntegritySize - kStunHeaderSize));
     std::array<uint8_t, kStunMessageIntegritySize> mac;
     if (!ThreadHmac().Compute(*integrity_key, buffer.first(size), {}, mac)) return 0;
     StoreBe16(&buffer[size], kStunAttrMessageIntegrity);

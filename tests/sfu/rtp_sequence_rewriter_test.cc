@@ -16,9 +16,9 @@ TEST(RtpSequenceRewriterTest, KeepsGapsReorderingAndWraps) {
   const Step steps[] = {
       {65534, 4294967000u, 100, 1000},  // first packet anchors the bases
       {65535, 4294967000u, 101, 1000},  // same frame
-      {0, 2704, 102, 3000},             // both wrap in the source
-      {3, 5704, 105, 6000},             // two lost: gap stays visible
-      {1, 2704, 103, 3000},             // late packet keeps its place
+      {0, 1704, 102, 3000},             // both wrap in the source (+2000 ticks)
+      {3, 4704, 105, 6000},             // two lost: gap stays visible
+      {1, 1704, 103, 3000},             // late packet keeps its place
   };
   RtpSequenceRewriter rewriter(100, 1000);
   for (const Step& s : steps) {

@@ -16,8 +16,8 @@
 namespace switchyard::transport {
 namespace {
 
-using ::testing::ElementsAre;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
 
 constexpr std::string_view kLocalUfrag = "srvUfrag";
 constexpr std::string_view kLocalPwd = "serverPassword0123456789";
@@ -89,8 +89,7 @@ class IceLiteAgentTest : public ::testing::Test {
 };
 
 TEST(IceCredentialsTest, GeneratedCredentialsUseIceCharsAndLengths) {
-  const std::string ice_chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string ice_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::set<std::string> seen;
   for (int i = 0; i < 50; ++i) {
     IceCredentials c = GenerateIceCredentials();
@@ -156,7 +155,8 @@ TEST_F(IceLiteAgentTest, UseCandidateSelectsAndLaterNominationSwitches) {
 }
 
 TEST_F(IceLiteAgentTest, InvalidChecksAreDroppedWithReason) {
-  agent_.SetRemoteCredentials(IceCredentials{std::string(kRemoteUfrag), "remotePassword0123456789"});
+  agent_.SetRemoteCredentials(
+      IceCredentials{std::string(kRemoteUfrag), "remotePassword0123456789"});
   struct Case {
     const char* name;
     Check check;

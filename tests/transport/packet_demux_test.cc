@@ -14,14 +14,14 @@ TEST(PacketDemuxTest, ClassifiesByFirstByteRanges) {
     PacketClass expected;
   };
   const Case cases[] = {
-      {0, PacketClass::kStun},        {3, PacketClass::kStun},
-      {4, PacketClass::kUnknown},     {16, PacketClass::kUnknown},  // ZRTP
-      {19, PacketClass::kUnknown},    {20, PacketClass::kDtls},
-      {22, PacketClass::kDtls},       {63, PacketClass::kDtls},
-      {64, PacketClass::kUnknown},    {79, PacketClass::kUnknown},  // TURN channel
-      {127, PacketClass::kUnknown},   {128, PacketClass::kRtpOrRtcp},
+      {0, PacketClass::kStun},         {3, PacketClass::kStun},
+      {4, PacketClass::kUnknown},      {16, PacketClass::kUnknown},  // ZRTP
+      {19, PacketClass::kUnknown},     {20, PacketClass::kDtls},
+      {22, PacketClass::kDtls},        {63, PacketClass::kDtls},
+      {64, PacketClass::kUnknown},     {79, PacketClass::kUnknown},  // TURN channel
+      {127, PacketClass::kUnknown},    {128, PacketClass::kRtpOrRtcp},
       {0x90, PacketClass::kRtpOrRtcp}, {191, PacketClass::kRtpOrRtcp},
-      {192, PacketClass::kUnknown},   {255, PacketClass::kUnknown},
+      {192, PacketClass::kUnknown},    {255, PacketClass::kUnknown},
   };
   for (const Case& c : cases) {
     const std::vector<uint8_t> packet = {c.first, 0, 0, 0};
