@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "api/http_server.h"
 #include "sfu/worker_pool.h"
 #include "transport/certificate.h"
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
               << worker->rtc_address().ToString() << "\n";
   }
   std::string host = absl::GetFlag(FLAGS_http_address);
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  if (host.find(':') != std::string::npos) host = absl::StrCat("[", host, "]");
   std::cout << "switchyard: serving http://" << host << ":" << (*server)->port() << "/"
             << std::endl;
 

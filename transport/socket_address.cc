@@ -88,8 +88,14 @@ std::string SocketAddress::IpString() const {
 }
 
 std::string SocketAddress::ToString() const {
-  if (is_ipv6()) return "[" + IpString() + "]:" + std::to_string(port_);
-  return IpString() + ":" + std::to_string(port_);
+  // Appends rather than operator+ on temporaries: GCC 12 reports a false -Wrestrict there.
+  std::string out;
+  if (is_ipv6()) out.push_back('[');
+  out.append(IpString());
+  if (is_ipv6()) out.push_back(']');
+  out.push_back(':');
+  out.append(std::to_string(port_));
+  return out;
 }
 
 size_t SocketAddress::Hash() const {

@@ -38,7 +38,9 @@ TEST(DecodeClientMessageTest, RejectsBadInputWithClearErrors) {
   for (const char* text : bad) {
     auto m = DecodeClientMessage(text);
     EXPECT_FALSE(m.ok()) << "accepted: " << text;
-    if (!m.ok()) EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+    if (!m.ok()) {
+      EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+    }
   }
 }
 

@@ -195,7 +195,8 @@ async function screenshot(name) {
   fs.mkdirSync(kArtifacts, { recursive: true });
   for (const [who, page] of Object.entries(pages)) {
     if (page.isClosed()) continue;
-    await withTimeout(page.bringToFront().then(() =>
+    // Hidden tabs defer starting media elements; let the tile fade-in finish once in front.
+    await withTimeout(page.bringToFront().then(() => sleep(500)).then(() =>
         page.screenshot({ path: path.join(kArtifacts, `${name}-${who}.png`) })), 5_000,
         'screenshot').catch((e) => log(`screenshot ${name}-${who} failed: ${e.message}`));
   }
