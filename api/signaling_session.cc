@@ -3,7 +3,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -12,78 +11,7 @@ namespace switchyard::api {
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
-absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json) {
-  ClientMessage message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a ClientMessage: ", status.message().as_string()));
-  }
-  if (message.message_case() == ClientMessage::MESSAGE_NOT_SET) {
-    return absl::InvalidArgumentError("empty ClientMessage");
-  }
-  return message;
-}
-
-std::string EncodeServerMessage(const ServerMessage& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
-}
-
-absl::Status ValidateRoomName(const std::string& room) {
-  if (room.empty() || room.size() > 64) {
-    return absl::InvalidArgumentError("room must be 1-64 characters");
-  }
-  for (char c : room) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return absl::InvalidArgumentError("room may only contain A-Z a-z 0-9 . _ -");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateDisplayName(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return absl::InvalidArgumentError("name must be 1-64 bytes");
-  }
-  // UTF-8 well-formedness (RFC 3629 §4) and no C0/DEL control characters.
-  size_t i = 0;
-  while (i < name.size()) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    size_t extra = 0;
-    if (c < 0x20 || c == 0x7F) return absl::InvalidArgumentError("name has control characters");
-    if (c < 0x80) extra = 0;
-    else if (c >= 0xC2 && c <= 0xDF) extra = 1;
-    else if (c >= 0xE0 && c <= 0xEF) extra = 2;
-    else if (c >= 0xF0 && c <= 0xF4) extra = 3;
-    else return absl::InvalidArgumentError("name is not valid UTF-8");
-    if (extra > 0 && i + extra >= name.size()) {
-      return absl::InvalidArgumentError("name is not valid UTF-8");
-    }
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) {
-        return absl::InvalidArgumentError("name is not valid UTF-8");
-      }
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF (RFC 3629 §4 table).
-    const auto c1 = extra > 0 ? static_cast<unsigned char>(name[i + 1]) : 0;
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
-        (c == 0xF4 && c1 > 0x8F)) {
-      return absl::InvalidArgumentError("name is not valid UTF-8");
-    }
-    i += extra + 1;
-  }
-  return absl::OkStatus();
-}
-
 namespace {
-
-sfu::ParticipantSummary ToSummary(const sfu::ParticipantSummary& s) { return s; }
 
 TrackKind ToProtoKind(rtc::MediaKind kind) {
   switch (kind) {
@@ -117,7 +45,7 @@ class SessionObserver final : public sfu::ParticipantObserver {
     auto* joined = m.mutable_joined();
     joined->set_participant_id(participant_id);
     joined->set_room(room);
-    for (const auto& p : others) FillParticipant(ToSummary(p), joined->add_participants());
+    for (const auto& p : others) FillParticipant(p, joined->add_participants());
     Deliver(std::move(m));
   }
   void OnPublishAnswer(const std::string& sdp) override {

@@ -14,21 +14,10 @@
 
 #include "absl/status/statusor.h"
 #include "api/proto/signaling.pb.h"
+#include "api/signaling_codec.h"
 #include "sfu/worker_pool.h"
 
 namespace switchyard::api {
-
-// Largest signaling message accepted: an SDP is capped at 256 KiB by the parser; JSON escaping
-// can grow it a little.
-inline constexpr size_t kMaxSignalingMessageSize = 320 * 1024;
-
-// Decodes one client message (protobuf canonical JSON). Errors name what was wrong.
-absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json);
-std::string EncodeServerMessage(const ServerMessage& message);
-// Room names: 1-64 of [A-Za-z0-9._-]. Display names: 1-64 bytes of valid UTF-8 without control
-// characters.
-absl::Status ValidateRoomName(const std::string& room);
-absl::Status ValidateDisplayName(const std::string& name);
 
 // One browser's signaling WebSocket (/ws). Lives on the control thread's io_context; events
 // from the participant's worker are posted back to it.

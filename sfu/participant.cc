@@ -56,11 +56,8 @@ ParticipantSummary Participant::Summary() const {
   return summary;
 }
 
-absl::Status Participant::ExtractRemoteParameters(const rtc::SessionDescription& description,
-                                                  transport::IceCredentials& ice,
-                                                  std::string& fingerprint_algorithm,
-                                                  std::string& fingerprint_value,
-                                                  transport::DtlsRole& role) {
+absl::Status Participant::ApplyRemoteDescription(const rtc::SessionDescription& description,
+                                                  WebRtcTransport& transport) {
   const rtc::MediaSection* first = nullptr;
   for (const auto& section : description.media) {
     if (!section.IsRejected()) {
@@ -69,10 +66,11 @@ absl::Status Participant::ExtractRemoteParameters(const rtc::SessionDescription&
     }
   }
   if (first == nullptr) return absl::InvalidArgumentError("no accepted media section");
+  transport::IceCredentials ice;
   ice.ufrag = std::string(description.IceUfragFor(*first));
   ice.pwd = std::string(description.IcePwdFor(*first));
-  fingerprint_algorithm = std::string(description.FingerprintAlgorithmFor(*first));
-  fingerprint_value = std::string(description.FingerprintValueFor(*first));
+  const std::string fingerprint_algorithm(description.FingerprintAlgorithmFor(*first));
+  const std::string fingerprint_value(description.FingerprintValueFor(*first));
   if (ice.ufrag.empty() || ice.pwd.empty()) {
     return absl::InvalidArgumentError("missing a=ice-ufrag/a=ice-pwd");
   }
@@ -83,9 +81,9 @@ absl::Status Participant::ExtractRemoteParameters(const rtc::SessionDescription&
   // makes us (the answerer, always passive) the server; in our own offers we say actpass and
   // the browser picks.
   const auto setup = description.SetupFor(*first).value_or(rtc::SetupRole::kActive);
-  role = setup == rtc::SetupRole::kPassive ? transport::DtlsRole::kClient
-                                           : transport::DtlsRole::kServer;
-  return absl::OkStatus();
+  const auto role = setup == rtc::SetupRole::kPassive ? transport::DtlsRole::kClient
+                                                     : transport::DtlsRole::kServer;
+  return transport.SetRemoteParameters(ice, fingerprint_algorithm, fingerprint_value, role);
 }
 
 absl::Status Participant::HandlePublishOffer(const std::string& sdp) {
@@ -108,18 +106,7 @@ absl::Status Participant::HandlePublishOffer(const std::string& sdp) {
   auto answer = rtc::CreateAnswer(*offer, options);
   if (!answer.ok()) return answer.status();
 
-  transport::IceCredentials remote_ice;
-  std::string fp_algorithm, fp_value;
-  transport::DtlsRole role;
-  if (auto s = ExtractRemoteParameters(*offer, remote_ice, fp_algorithm, fp_value, role);
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = publisher_transport_->SetRemoteParameters(remote_ice, fp_algorithm, fp_value,
-                                                          role);
-      !s.ok()) {
-    return s;
-  }
+  if (auto s = ApplyRemoteDescription(*offer, *publisher_transport_); !s.ok()) return s;
 
   // Producers: every accepted section the browser sends on. Sections that stopped sending in
   // a renegotiation lose their producer.
@@ -175,18 +162,7 @@ absl::Status Participant::HandleSubscribeAnswer(const std::string& sdp) {
   }
   auto answer = rtc::ParseSdp(sdp);
   if (!answer.ok()) return answer.status();
-  transport::IceCredentials remote_ice;
-  std::string fp_algorithm, fp_value;
-  transport::DtlsRole role;
-  if (auto s = ExtractRemoteParameters(*answer, remote_ice, fp_algorithm, fp_value, role);
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = subscriber_transport_->SetRemoteParameters(remote_ice, fp_algorithm, fp_value,
-                                                           role);
-      !s.ok()) {
-    return s;
-  }
+  if (auto s = ApplyRemoteDescription(*answer, *subscriber_transport_); !s.ok()) return s;
   subscriber_started_ = true;
   offer_outstanding_ = false;
   if (renegotiation_needed_) {

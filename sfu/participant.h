@@ -80,11 +80,10 @@ class Participant final : public WebRtcTransport::Listener, public Producer::Own
   void ScheduleSubscribeOffer();
   void SendSubscribeOffer();
   rtc::SessionDescription BuildSubscribeOffer() const;
-  static absl::Status ExtractRemoteParameters(const rtc::SessionDescription& description,
-                                              transport::IceCredentials& ice,
-                                              std::string& fingerprint_algorithm,
-                                              std::string& fingerprint_value,
-                                              transport::DtlsRole& role);
+  // Hands the peer's ICE credentials, DTLS fingerprint and role (from its first accepted,
+  // i.e. bundle-tag, section) to `transport`.
+  static absl::Status ApplyRemoteDescription(const rtc::SessionDescription& description,
+                                             WebRtcTransport& transport);
 
   WorkerContext& context_;
   Room& room_;

@@ -5,17 +5,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::Bytes;
 using ::testing::ElementsAre;
-
-std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
-  std::vector<uint8_t> out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
 
 // RR from SSRC 0x11223344 with one block: ssrc 0xAABBCCDD, fraction 0x40, cumulative -2,
 // ext highest 0x00010005, jitter 0x20, LSR 0x12345678, DLSR 0x00010000.

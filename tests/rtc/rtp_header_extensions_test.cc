@@ -4,16 +4,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 
 namespace switchyard::rtc {
 namespace {
 
-std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
-  std::vector<uint8_t> out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
-
+using ::switchyard::rtc::testing::Bytes;
 TEST(RtpExtensionUriTest, RoundTripsEveryType) {
   for (size_t i = 0; i < kRtpExtensionTypeCount; ++i) {
     const auto type = static_cast<RtpExtensionType>(i);

@@ -5,22 +5,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::Bytes;
+using ::switchyard::rtc::testing::Data;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
-  std::vector<uint8_t> out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
-
-std::vector<uint8_t> Data(std::span<const uint8_t> span) {
-  return std::vector<uint8_t>(span.begin(), span.end());
-}
 
 TEST(RtpPacketViewTest, ParsesFixedHeaderFields) {
   const auto packet = Bytes({0x80, 0xE0, 0x12, 0x34, 0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03,

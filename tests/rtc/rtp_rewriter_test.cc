@@ -6,21 +6,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::Bytes;
+using ::switchyard::rtc::testing::Data;
 using ::testing::ElementsAre;
-
-std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
-  std::vector<uint8_t> out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
-
-std::vector<uint8_t> Data(std::span<const uint8_t> span) {
-  return std::vector<uint8_t>(span.begin(), span.end());
-}
 
 // Marker set, PT 100, 1 CSRC, one-byte extensions (id1 mid "m0", id3 audio level, id5 tseq),
 // 4 payload bytes, 3 bytes of padding.

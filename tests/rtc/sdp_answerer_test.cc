@@ -6,28 +6,17 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 #include "rtc/codec_capabilities.h"
 #include "rtc/sdp_parser.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::ParseSdpFixture;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(SWITCHYARD_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-SessionDescription ParseFixture(const std::string& name) {
-  absl::StatusOr<SessionDescription> parsed = ParseSdp(ReadFixture(name));
-  EXPECT_TRUE(parsed.ok()) << name << ": " << parsed.status();
-  return parsed.ok() ? *parsed : SessionDescription();
-}
 
 constexpr char kOurFingerprint[] =
     "11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:"
@@ -66,7 +55,7 @@ absl::StatusOr<SessionDescription> AnswerText(const std::string& offer_text,
 }
 
 TEST(SdpAnswererTest, AnswersChromiumAudioVideoOffer) {
-  SessionDescription offer = ParseFixture("chromium_audio_video_offer.sdp");
+  SessionDescription offer = ParseSdpFixture("chromium_audio_video_offer.sdp");
   absl::StatusOr<SessionDescription> answer = CreateAnswer(offer, Options());
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_TRUE(answer->ice_lite);
@@ -128,7 +117,7 @@ TEST(SdpAnswererTest, AnswersChromiumAudioVideoOffer) {
 
 TEST(SdpAnswererTest, AnswerSerializesAsExpectedAndRoundTrips) {
   absl::StatusOr<SessionDescription> answer =
-      CreateAnswer(ParseFixture("chromium_audio_video_offer.sdp"), Options());
+      CreateAnswer(ParseSdpFixture("chromium_audio_video_offer.sdp"), Options());
   ASSERT_TRUE(answer.ok());
   std::string text = Serialize(*answer);
   EXPECT_THAT(text, HasSubstr("a=group:BUNDLE 0 1\r\na=extmap-allow-mixed\r\na=ice-lite\r\n"));
@@ -147,7 +136,7 @@ TEST(SdpAnswererTest, TransportCcCanBeSwitchedOn) {
   AnswerOptions options = Options();
   options.capabilities = MediaCapabilities::WithTransportCc();
   absl::StatusOr<SessionDescription> answer =
-      CreateAnswer(ParseFixture("chromium_audio_video_offer.sdp"), options);
+      CreateAnswer(ParseSdpFixture("chromium_audio_video_offer.sdp"), options);
   ASSERT_TRUE(answer.ok());
   EXPECT_THAT(answer->media[0].codecs[0].rtcp_fbs, ElementsAre("transport-cc"));
   EXPECT_THAT(ExtensionIds(answer->media[0]), ElementsAre(1, 2, 3, 4));
@@ -158,7 +147,7 @@ TEST(SdpAnswererTest, TransportCcCanBeSwitchedOn) {
 
 TEST(SdpAnswererTest, SimulcastOfferGetsRecvRidsAndSimulcast) {
   absl::StatusOr<SessionDescription> answer =
-      CreateAnswer(ParseFixture("chromium_simulcast_offer.sdp"), Options());
+      CreateAnswer(ParseSdpFixture("chromium_simulcast_offer.sdp"), Options());
   ASSERT_TRUE(answer.ok()) << answer.status();
   const MediaSection& video = answer->media[1];
   ASSERT_EQ(video.rids.size(), 3u);

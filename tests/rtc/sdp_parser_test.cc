@@ -6,28 +6,16 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 #include "rtc/codec_capabilities.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::ReadSdpFixture;
+using ::switchyard::rtc::testing::ParseSdpFixture;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(SWITCHYARD_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-SessionDescription ParseFixture(const std::string& name) {
-  std::string text = ReadFixture(name);
-  EXPECT_FALSE(text.empty()) << name;
-  absl::StatusOr<SessionDescription> parsed = ParseSdp(text);
-  EXPECT_TRUE(parsed.ok()) << name << ": " << parsed.status();
-  return parsed.ok() ? *parsed : SessionDescription();
-}
 
 std::vector<uint8_t> PayloadTypes(const MediaSection& m) {
   std::vector<uint8_t> out;
@@ -40,7 +28,7 @@ constexpr char kFixtureAFingerprint[] =
     "03:90";
 
 TEST(SdpParserTest, ChromiumAudioVideoOffer) {
-  SessionDescription d = ParseFixture("chromium_audio_video_offer.sdp");
+  SessionDescription d = ParseSdpFixture("chromium_audio_video_offer.sdp");
   EXPECT_EQ(d.origin_username, "-");
   EXPECT_EQ(d.session_id, 3093428471195168740u);
   EXPECT_EQ(d.session_version, 2u);
@@ -129,7 +117,7 @@ TEST(SdpParserTest, ChromiumAudioVideoOffer) {
 }
 
 TEST(SdpParserTest, ChromiumSimulcastOffer) {
-  SessionDescription d = ParseFixture("chromium_simulcast_offer.sdp");
+  SessionDescription d = ParseSdpFixture("chromium_simulcast_offer.sdp");
   ASSERT_EQ(d.media.size(), 2u);
   const MediaSection& video = d.media[1];
   EXPECT_EQ(video.mid, "1");
@@ -150,7 +138,7 @@ TEST(SdpParserTest, ChromiumSimulcastOffer) {
 }
 
 TEST(SdpParserTest, ChromiumAnswerToOurOffer) {
-  SessionDescription d = ParseFixture("chromium_recvonly_answer.sdp");
+  SessionDescription d = ParseSdpFixture("chromium_recvonly_answer.sdp");
   ASSERT_EQ(d.media.size(), 3u);
   EXPECT_THAT(d.bundle_groups, ElementsAre(ElementsAre("0", "1")));
   for (int i = 0; i < 2; ++i) {
@@ -169,7 +157,7 @@ TEST(SdpParserTest, ChromiumAnswerToOurOffer) {
 TEST(SdpParserTest, FixturesRoundTripThroughSerialize) {
   for (const char* name : {"chromium_audio_video_offer.sdp", "chromium_simulcast_offer.sdp",
                            "chromium_recvonly_answer.sdp", "sfu_subscriber_offer.sdp"}) {
-    SessionDescription first = ParseFixture(name);
+    SessionDescription first = ParseSdpFixture(name);
     absl::StatusOr<SessionDescription> second = ParseSdp(Serialize(first));
     ASSERT_TRUE(second.ok()) << name << ": " << second.status();
     EXPECT_EQ(*second, first) << name;
@@ -177,7 +165,7 @@ TEST(SdpParserTest, FixturesRoundTripThroughSerialize) {
 }
 
 TEST(SdpParserTest, AcceptsLfLineEndings) {
-  std::string crlf = ReadFixture("chromium_simulcast_offer.sdp");
+  std::string crlf = ReadSdpFixture("chromium_simulcast_offer.sdp");
   std::string lf;
   for (char c : crlf) {
     if (c != '\r') lf.push_back(c);
@@ -405,7 +393,7 @@ TEST(SdpParserTest, RejectsAbsurdSizes) {
 }
 
 TEST(SdpParserTest, NeverCrashesOnTruncationsOfARealOffer) {
-  std::string text = ReadFixture("chromium_simulcast_offer.sdp");
+  std::string text = ReadSdpFixture("chromium_simulcast_offer.sdp");
   for (size_t n = 0; n < text.size(); n += 7) {
     (void)ParseSdp(std::string_view(text).substr(0, n));
   }

@@ -6,21 +6,16 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 #include "rtc/codec_capabilities.h"
 #include "rtc/sdp_parser.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::ReadSdpFixture;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(SWITCHYARD_FIXTURES_DIR) + "/sdp/" + name, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 constexpr char kFingerprint[] =
     "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:"
@@ -145,7 +140,7 @@ TEST(SessionDescriptionTest, FindMediaAndBundleGroup) {
 }
 
 TEST(SerializeTest, SubscriberOfferMatchesTheTextChromiumAccepted) {
-  EXPECT_EQ(Serialize(SubscriberOffer()), ReadFixture("sfu_subscriber_offer.sdp"));
+  EXPECT_EQ(Serialize(SubscriberOffer()), ReadSdpFixture("sfu_subscriber_offer.sdp"));
 }
 
 TEST(SerializeTest, UsesCrlfAndRfc8866Order) {

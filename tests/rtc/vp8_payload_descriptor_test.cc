@@ -5,17 +5,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rtc/test_util.h"
 
 namespace switchyard::rtc {
 namespace {
 
+using ::switchyard::rtc::testing::Bytes;
 using ::testing::ElementsAre;
-
-std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
-  std::vector<uint8_t> out;
-  for (int v : values) out.push_back(static_cast<uint8_t>(v));
-  return out;
-}
 
 struct DescriptorCase {
   const char* name;

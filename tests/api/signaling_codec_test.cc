@@ -1,4 +1,4 @@
-#include "api/signaling_session.h"
+#include "api/signaling_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,25 @@
+#ifndef SWITCHYARD_API_SIGNALING_CODEC_H_
+#define SWITCHYARD_API_SIGNALING_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/proto/signaling.pb.h"
+
+namespace switchyard::api {
+
+// Largest signaling message accepted: an SDP is capped at 256 KiB by the parser; JSON escaping
+// can grow it a little.
+inline constexpr size_t kMaxSignalingMessageSize = 320 * 1024;
+
+// Decodes one client message (protobuf canonical JSON). Errors name what was wrong.
+absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json);
+std::string EncodeServerMessage(const ServerMessage& message);
+// Room names: 1-64 of [A-Za-z0-9._-]. Display names: 1-64 bytes of valid UTF-8 without control
+// characters.
+absl::Status ValidateRoomName(const std::string& room);
+absl::Status ValidateDisplayName(const std::string& name);
+
+}  // namespace switchyard::api
+
+#endif  // SWITCHYARD_API_SIGNALING_CODEC_H_
