@@ -29,6 +29,31 @@ std::string EncodeServerMessage(const ServerMessage& message) {
   return out;
 }
 
+absl::StatusOr<sfu::LayerPreference> ToLayerPreference(const UpdateSubscription& update) {
+  if (update.track_id().empty()) return absl::InvalidArgumentError("track_id is required");
+  if (update.width() > 16384 || update.height() > 16384) {
+    return absl::InvalidArgumentError("width/height must be at most 16384");
+  }
+  sfu::LayerPreference preference;
+  preference.max_width = static_cast<int>(update.width());
+  preference.max_height = static_cast<int>(update.height());
+  preference.paused = update.paused();
+  if (update.has_max_spatial_layer()) {
+    if (update.max_spatial_layer() < 0 || update.max_spatial_layer() >= sfu::kMaxSpatialLayers) {
+      return absl::InvalidArgumentError("max_spatial_layer out of range");
+    }
+    preference.max_spatial = update.max_spatial_layer();
+  }
+  if (update.has_max_temporal_layer()) {
+    if (update.max_temporal_layer() < 0 ||
+        update.max_temporal_layer() >= sfu::kMaxTemporalLayers) {
+      return absl::InvalidArgumentError("max_temporal_layer out of range");
+    }
+    preference.max_temporal = update.max_temporal_layer();
+  }
+  return preference;
+}
+
 absl::Status ValidateRoomName(const std::string& room) {
   if (room.empty() || room.size() > 64) {
     return absl::InvalidArgumentError("room must be 1-64 characters");

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/proto/signaling.pb.h"
+#include "sfu/layer_selector.h"
 
 namespace switchyard::api {
 
@@ -18,6 +19,8 @@ std::string EncodeServerMessage(const ServerMessage& message);
 // Room names: 1-64 of [A-Za-z0-9._-]. Display names: 1-64 bytes of valid UTF-8 without control
 // characters.
 absl::Status ValidateRoomName(const std::string& room);
+// The subscriber's wishes for one track, checked: layers within range, sizes at most 16384.
+absl::StatusOr<sfu::LayerPreference> ToLayerPreference(const UpdateSubscription& update);
 absl::Status ValidateDisplayName(const std::string& name);
 
 }  // namespace switchyard::api

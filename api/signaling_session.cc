@@ -82,6 +82,21 @@ class SessionObserver final : public sfu::ParticipantObserver {
     m.mutable_track_unpublished()->set_track_id(track_id);
     Deliver(std::move(m));
   }
+  void OnSubscriptionState(const std::string& track_id, int spatial, int temporal,
+                           uint64_t estimate_bps) override {
+    ServerMessage m;
+    auto* state = m.mutable_subscription_state();
+    state->set_track_id(track_id);
+    state->set_spatial_layer(spatial);
+    state->set_temporal_layer(temporal);
+    state->set_bandwidth_estimate_bps(estimate_bps);
+    Deliver(std::move(m));
+  }
+  void OnActiveSpeakers(const std::vector<std::string>& participant_ids) override {
+    ServerMessage m;
+    for (const auto& id : participant_ids) m.mutable_active_speakers()->add_participant_ids(id);
+    Deliver(std::move(m));
+  }
   void OnError(const std::string& code, const std::string& message) override {
     ServerMessage m;
     m.mutable_error()->set_code(code);
@@ -172,6 +187,14 @@ void SignalingSession::OnMessage(const std::string& text) {
       if (!participant_) return SendError("not_joined", "join a room first");
       participant_->SubscribeAnswer(message->subscribe_answer().sdp());
       return;
+    case ClientMessage::kUpdateSubscription: {
+      if (!participant_) return SendError("not_joined", "join a room first");
+      const UpdateSubscription& update = message->update_subscription();
+      auto preference = ToLayerPreference(update);
+      if (!preference.ok()) return SendError("bad_message", std::string(preference.status().message()));
+      participant_->UpdateSubscription(update.track_id(), *preference, update.pinned());
+      return;
+    }
     case ClientMessage::kLeave:
       if (participant_) {
         participant_->Leave();

@@ -84,4 +84,18 @@ bool RewriteVp8Tl0PicIdx(std::span<uint8_t> payload, const Vp8PayloadDescriptor&
   return true;
 }
 
+std::optional<Vp8FrameSize> ParseVp8KeyframeSize(std::span<const uint8_t> payload) {
+  const auto descriptor = Vp8PayloadDescriptor::Parse(payload);
+  if (!descriptor || !descriptor->is_frame_start()) return std::nullopt;
+  const std::span<const uint8_t> frame = payload.subspan(descriptor->size);
+  // Frame tag bit 0 is the inverse key frame flag (RFC 6386 §9.1).
+  if (frame.size() < 10 || (frame[0] & 0x01) != 0) return std::nullopt;
+  if (frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a) return std::nullopt;
+  Vp8FrameSize size;
+  size.width = (frame[6] | (frame[7] << 8)) & 0x3fff;
+  size.height = (frame[8] | (frame[9] << 8)) & 0x3fff;
+  if (size.width == 0 || size.height == 0) return std::nullopt;
+  return size;
+}
+
 }  // namespace switchyard::rtc

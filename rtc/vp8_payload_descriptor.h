@@ -53,6 +53,16 @@ struct Vp8PayloadDescriptor {
 // (bit 0 of its first byte, "inverse key frame flag") is 0.
 bool IsVp8Keyframe(std::span<const uint8_t> payload);
 
+// Frame size of a VP8 keyframe, read from the uncompressed data chunk that follows the payload
+// descriptor in the first packet of the frame (RFC 6386 §9.1: 3-byte frame tag, start code
+// 9d 01 2a, then 14-bit width and height, each with a 2-bit scale we ignore). nullopt when
+// `payload` does not start a keyframe.
+struct Vp8FrameSize {
+  int width = 0;
+  int height = 0;
+};
+std::optional<Vp8FrameSize> ParseVp8KeyframeSize(std::span<const uint8_t> payload);
+
 // Rewrite fields of an already-parsed descriptor in `payload` (e.g. the output buffer of a
 // forwarded packet) in place, keeping the field's wire width: a 7-bit picture id stores
 // `picture_id & 0x7F`, a 15-bit one `picture_id & 0x7FFF`. Return false, touching nothing,

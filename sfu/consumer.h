@@ -1,53 +1,135 @@
 #ifndef SWITCHYARD_SFU_CONSUMER_H_
 #define SWITCHYARD_SFU_CONSUMER_H_
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "rtc/rtp_packet.h"
+#include "rtc/rtp_rewriter.h"
 #include "sfu/drop_reason.h"
+#include "sfu/layer_selector.h"
 #include "sfu/rtp_sequence_rewriter.h"
+#include "sfu/simulcast_forwarder.h"
+#include "sfu/vp8_rewriter.h"
+#include "transport/clock.h"
 
 namespace switchyard::sfu {
 
 class Producer;
-class WebRtcTransport;
+struct PacketInfo;
 
-// One subscriber's copy of one producer: rewrites SSRC, sequence number and timestamp into
-// the subscriber's own numbering and sends through the subscriber's transport.
+// The subscriber side a consumer sends through (implemented by Participant for its subscriber
+// transport). Everything runs on the worker thread.
+class ConsumerSink {
+ public:
+  virtual ~ConsumerSink() = default;
+  virtual bool sink_connected() const = 0;
+  // Transport-wide sequence number for the next packet (draft-holmer-rmcat-transport-wide-cc
+  // §3: one counter per transport, across all of its SSRCs).
+  virtual uint16_t NextTransportSequenceNumber() = 0;
+  // SRTP-protects `packet` in place (capacity >= length + SRTP trailer) and sends it; records
+  // it for bandwidth estimation under `transport_sequence_number`.
+  virtual bool SendRtpPacket(uint8_t* packet, size_t length, size_t capacity,
+                             uint16_t transport_sequence_number) = 0;
+};
+
+// Header extension ids of the subscriber's PeerConnection (0 = not negotiated) and how the
+// publisher's extensions map onto them.
+struct ConsumerExtensions {
+  uint8_t transport_sequence_id = 0;
+  uint8_t abs_send_time_id = 0;
+  std::array<rtc::ExtensionRemap, 2> remaps{};  // e.g. audio level: publisher id -> our id
+  size_t remap_count = 0;
+};
+
+struct ConsumerOptions {
+  uint32_t ssrc = 0;
+  std::optional<uint32_t> rtx_ssrc;  // when the subscriber negotiated RTX (RFC 4588)
+  std::string mid;
+  ConsumerExtensions extensions;
+};
+
+// One subscriber's copy of one producer. Video goes through the simulcast forwarder (which
+// layer, switching only at keyframes), then every packet is rewritten into the subscriber's
+// own SSRC, sequence numbers, timestamps (and VP8 picture ids) so the decoder sees one
+// continuous stream. Keeps what it sent so NACKs are answered from the producer's cache.
 class Consumer {
  public:
-  Consumer(Producer& producer, WebRtcTransport& transport, DropCounters& drops, uint32_t ssrc,
-           std::string mid);
+  Consumer(Producer& producer, ConsumerSink& sink, DropCounters& drops, const transport::Clock& clock,
+           ConsumerOptions options);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
   Producer& producer() { return producer_; }
-  uint32_t ssrc() const { return ssrc_; }
-  const std::string& mid() const { return mid_; }
+  uint32_t ssrc() const { return options_.ssrc; }
+  const std::optional<uint32_t>& rtx_ssrc() const { return options_.rtx_ssrc; }
+  const std::string& mid() const { return options_.mid; }
+  bool is_video() const { return is_video_; }
 
-  // Hot path. `keyframe` says whether `packet` starts a keyframe. Video starts (and restarts
-  // after the transport was unusable) only at a keyframe so the subscriber's decoder never sees
-  // a reference to a frame it did not get.
-  void Forward(const rtc::RtpPacketView& packet, bool keyframe, std::span<uint8_t> scratch);
+  // Hot path: every packet of every layer of the producer.
+  void OnPacket(const PacketInfo& info, const rtc::RtpPacketView& packet,
+                std::span<uint8_t> scratch);
+
+  // From the stream allocator. spatial -1 pauses.
+  void SetTarget(LayerTarget target);
+  const LayerTarget& target() const { return target_; }
+  int current_spatial() const { return forwarder_.current_spatial(); }
+  int current_temporal() const { return forwarder_.current_temporal(); }
+  void SetLayerActive(int spatial, bool active) { forwarder_.SetLayerActive(spatial, active); }
+  void OnLayersReordered() { forwarder_.Restart(); }
 
   // The subscriber asked for a keyframe (PLI/FIR for our SSRC).
   void OnKeyframeRequest();
+  // The subscriber NACKed `sequence_number` (ours): resend it from the producer's cache, as
+  // RTX when negotiated (RFC 4588), else in the original stream. False if it is gone.
+  bool Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch);
+  // A padding-only packet on our RTX stream for bandwidth probing; false without RTX.
+  bool SendPadding(size_t padding_size, std::span<uint8_t> scratch);
 
+  // For sender reports (RFC 3550 §6.4.1): the RTP timestamp that corresponds to `now`.
+  bool has_sent() const { return packets_sent_ > 0; }
+  uint32_t RtpTimestampAt(transport::Timestamp now) const;
   uint64_t packets_sent() const { return packets_sent_; }
+  uint64_t octets_sent() const { return octets_sent_; }
+  uint64_t retransmissions_sent() const { return retransmissions_sent_; }
 
  private:
+  struct SentPacket {
+    int32_t output_sequence = -1;  // -1 = empty slot
+    uint16_t input_sequence = 0;
+    uint8_t encoding = 0;
+    bool has_vp8 = false;
+    uint32_t output_timestamp = 0;
+    Vp8Output vp8;
+  };
+  static constexpr size_t kSentHistory = 1024;
+
+  bool Send(const rtc::RtpPacketView& packet, uint16_t sequence_number, uint32_t timestamp,
+            const rtc::Vp8PayloadDescriptor* vp8, const Vp8Output* vp8_out,
+            std::span<uint8_t> scratch, bool retransmission);
+
   Producer& producer_;
-  WebRtcTransport& transport_;
+  ConsumerSink& sink_;
   DropCounters& drops_;
-  const uint32_t ssrc_;
-  const std::string mid_;
+  const transport::Clock& clock_;
+  const ConsumerOptions options_;
   const bool is_video_;
-  bool waiting_for_keyframe_;
+  LayerTarget target_;
+  SimulcastForwarder forwarder_;
   RtpSequenceRewriter rewriter_;
+  Vp8Rewriter vp8_rewriter_;
+  int current_encoding_ = -1;
+  uint16_t rtx_sequence_ = 0;
+  std::array<SentPacket, kSentHistory> sent_{};
   uint64_t packets_sent_ = 0;
+  uint64_t octets_sent_ = 0;
+  uint64_t retransmissions_sent_ = 0;
+  uint32_t last_timestamp_ = 0;
+  transport::Timestamp last_timestamp_time_;
 };
 
 }  // namespace switchyard::sfu

@@ -35,6 +35,11 @@ class ParticipantObserver {
   virtual void OnTrackPublished(const std::string& participant_id, const TrackSummary& track) = 0;
   virtual void OnTrackUnpublished(const std::string& participant_id,
                                   const std::string& track_id) = 0;
+  // Which layer is forwarded for `track_id` now (spatial -1 = paused), and the estimate.
+  virtual void OnSubscriptionState(const std::string& track_id, int spatial, int temporal,
+                                   uint64_t estimate_bps) = 0;
+  // Who is speaking, loudest first.
+  virtual void OnActiveSpeakers(const std::vector<std::string>& participant_ids) = 0;
   // code is stable and machine-readable ("bad_sdp", "not_joined", ...).
   virtual void OnError(const std::string& code, const std::string& message) = 0;
   // The participant was removed by the server (e.g. ICE consent expired); no more events follow.

@@ -1,7 +1,9 @@
 #ifndef SWITCHYARD_SFU_PRODUCER_H_
 #define SWITCHYARD_SFU_PRODUCER_H_
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,9 +12,12 @@
 #include "absl/container/inlined_vector.h"
 #include "rtc/keyframe_detector.h"
 #include "rtc/media_kind.h"
+#include "rtc/rtcp_packet.h"
 #include "rtc/rtp_packet.h"
 #include "rtc/session_description.h"
-#include "sfu/keyframe_requester.h"
+#include "rtc/vp8_payload_descriptor.h"
+#include "sfu/layer_selector.h"
+#include "sfu/recv_stream.h"
 #include "transport/clock.h"
 
 namespace switchyard::sfu {
@@ -23,13 +28,28 @@ struct ProducerParams {
   std::string track_id;  // unique in the room; the msid track id subscribers see
   rtc::MediaKind kind = rtc::MediaKind::kAudio;
   std::string mid;       // in the publisher's PeerConnection
-  std::optional<uint32_t> ssrc;      // from a=ssrc; learned from the mid extension otherwise
-  std::optional<uint32_t> rtx_ssrc;  // from a=ssrc-group:FID
-  std::vector<rtc::Codec> codecs;    // as negotiated in our answer (payload types are the
-                                     // publisher's and are kept when forwarding)
+  // One entry per simulcast encoding (in the order the publisher listed them), or a single
+  // entry for a plain stream.
+  std::vector<EncodingParams> encodings;
+  std::vector<rtc::Codec> codecs;  // as negotiated in our answer; payload types are the
+                                   // publisher's and are kept when forwarding
+  uint8_t audio_level_id = 0;      // the publisher's ssrc-audio-level extension id, 0 = none
 };
 
-// One published track: receives the publisher's RTP and fans it out to its consumers.
+// What the producer learned about one packet, handed to every consumer with it.
+struct PacketInfo {
+  int encoding = 0;      // index into the producer's encodings
+  int spatial = 0;       // rank of that encoding, 0 = lowest quality
+  bool keyframe = false;  // the packet starts a keyframe
+  int temporal_id = 0;
+  bool layer_sync = false;
+  bool end_of_frame = false;  // RTP marker bit (video: last packet of a frame)
+  const rtc::Vp8PayloadDescriptor* vp8 = nullptr;  // VP8 only
+};
+
+// One published track: receives the publisher's RTP (one or several simulcast encodings), keeps
+// per-encoding receive state, ranks the encodings into spatial layers and fans packets out to
+// its consumers.
 class Producer {
  public:
   // The publishing side: how keyframe requests reach the publisher.
@@ -46,33 +66,60 @@ class Producer {
   const ProducerParams& params() const { return params_; }
   rtc::MediaKind kind() const { return params_.kind; }
   const std::string& track_id() const { return params_.track_id; }
-  std::optional<uint32_t> ssrc() const { return params_.ssrc; }
-  void set_ssrc(uint32_t ssrc) { params_.ssrc = ssrc; }
+  bool simulcast() const { return streams_.size() > 1; }
+  size_t encoding_count() const { return streams_.size(); }
+  RecvStream& stream(size_t encoding) { return *streams_[encoding]; }
 
-  // Hot path: one media packet from the publisher (already SRTP-decrypted). `scratch` is the
-  // worker's output buffer, reused for every consumer's rewritten copy.
-  void OnRtp(const rtc::RtpPacketView& packet, std::span<uint8_t> scratch);
+  // Which encoding an SSRC belongs to; `rtx` tells whether it is the encoding's RTX stream.
+  std::optional<int> FindEncodingBySsrc(uint32_t ssrc, bool& rtx) const;
+  std::optional<int> FindEncodingByRid(std::string_view rid) const;
+  // The media payload type an RTX payload type repairs (RFC 4588 apt), if it is one of ours.
+  std::optional<uint8_t> MediaPayloadTypeForRtx(uint8_t rtx_payload_type) const;
+  // The publisher's RTX payload type for a media payload type (offered to subscribers as is).
+  std::optional<uint8_t> RtxPayloadTypeFor(uint8_t media_payload_type) const;
+  uint32_t clock_rate() const { return clock_rate_; }
+
+  // Hot path: one media packet of `encoding` (RTX already unwrapped: `retransmission`).
+  // `scratch` is the worker's output buffer, reused for every consumer's rewritten copy.
+  void OnRtp(int encoding, const rtc::RtpPacketView& packet, bool retransmission,
+             std::span<uint8_t> scratch);
+  void OnSenderReport(int encoding, const rtc::SenderReportView& report);
 
   void AddConsumer(Consumer* consumer);
   void RemoveConsumer(Consumer* consumer);
   const absl::InlinedVector<Consumer*, 8>& consumers() const { return consumers_; }
 
-  // A consumer (a new subscriber, or a subscriber's PLI/FIR) wants a keyframe.
-  void RequestKeyframe();
+  // A consumer wants a keyframe of spatial layer `spatial` (-1: of every encoding).
+  void RequestKeyframe(int spatial = -1);
+  // Layers ordered lowest first, as measured at the last OnTimer.
+  std::span<const LayerInfo> layers() const {
+    return std::span<const LayerInfo>(layers_.data(), streams_.size());
+  }
+  int EncodingForSpatial(int spatial) const;
+  int SpatialForEncoding(int encoding) const { return spatial_of_[encoding]; }
+
+  // Every worker tick: layer activity and ranking, keyframe request retries.
   void OnTimer();
 
   uint64_t packets_received() const { return packets_received_; }
   uint64_t keyframes_received() const { return keyframes_received_; }
 
  private:
-  std::optional<rtc::VideoCodec> CodecForPayloadType(uint8_t payload_type) const;
+  void RankLayers();
+  void SendKeyframeRequest(int encoding);
 
   const transport::Clock& clock_;
   Owner& owner_;
   ProducerParams params_;
+  std::vector<std::unique_ptr<RecvStream>> streams_;
   absl::InlinedVector<Consumer*, 8> consumers_;
-  KeyframeRequester keyframe_requester_;
+  std::optional<rtc::VideoCodec> codec_by_payload_type_[128];
+  std::array<uint8_t, 128> rtx_to_media_pt_{};  // 0 = not an RTX payload type
+  uint32_t clock_rate_ = 90000;
   bool use_fir_ = false;  // FIR only when the publisher negotiated ccm fir but not nack pli
+  std::array<LayerInfo, kMaxSpatialLayers> layers_{};
+  std::array<int, kMaxSpatialLayers> spatial_of_{};    // encoding -> spatial rank
+  std::array<int, kMaxSpatialLayers> encoding_of_{};   // spatial rank -> encoding
   uint64_t packets_received_ = 0;
   uint64_t keyframes_received_ = 0;
 };

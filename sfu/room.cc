@@ -39,8 +39,8 @@ absl::Status Room::Join(const std::string& participant_id, const std::string& na
   }
   std::vector<ParticipantSummary> others;
   for (const auto& p : participants_) others.push_back(p->Summary());
-  participants_.push_back(
-      std::make_unique<Participant>(context_, *this, participant_id, name, std::move(observer)));
+  participants_.push_back(std::make_unique<Participant>(
+      context_, context_.ntp, *this, next_key_++, participant_id, name, std::move(observer)));
   Participant& joined = *participants_.back();
   joined.observer().OnJoined(participant_id, name_, others);
 
@@ -48,7 +48,7 @@ absl::Status Room::Join(const std::string& participant_id, const std::string& na
   for (auto& p : participants_) {
     if (p.get() == &joined) continue;
     p->observer().OnParticipantJoined(summary);
-    for (const auto& producer : p->producers()) joined.Subscribe(*producer, p->id());
+    for (const auto& producer : p->producers()) joined.subscriber().Subscribe(*producer, p->id());
   }
   return absl::OkStatus();
 }
@@ -71,6 +71,44 @@ void Room::HandleSubscribeAnswer(const std::string& participant_id, const std::s
   }
 }
 
+void Room::HandleUpdateSubscription(const std::string& participant_id,
+                                    const std::string& track_id,
+                                    const LayerPreference& preference, bool pinned) {
+  Participant* p = FindParticipant(participant_id);
+  if (p == nullptr) return;
+  if (auto status = p->subscriber().UpdateSubscription(track_id, preference, pinned);
+      !status.ok()) {
+    p->observer().OnError("bad_track", std::string(status.message()));
+  }
+}
+
+void Room::OnAudioLevel(Participant& participant, uint8_t level, bool voice) {
+  speakers_.OnAudioLevel(participant.key(), level, voice, context_.clock.Now());
+}
+
+void Room::UpdateActiveSpeakers() {
+  const transport::Timestamp now = context_.clock.Now();
+  const auto dominant = speakers_.Update(now);
+  std::vector<std::string> ids;
+  for (uint64_t key : speakers_.ActiveSpeakers(now, 8)) {
+    for (const auto& p : participants_) {
+      if (p->key() == key) ids.push_back(p->id());
+    }
+  }
+  if (dominant) {
+    // The dominant speaker leads the list even when a louder burst ranks someone else first.
+    for (const auto& p : participants_) {
+      if (p->key() != *dominant) continue;
+      ids.erase(std::remove(ids.begin(), ids.end(), p->id()), ids.end());
+      ids.insert(ids.begin(), p->id());
+      for (auto& other : participants_) other->subscriber().SetActiveSpeaker(p->id());
+    }
+  }
+  if (ids == announced_speakers_) return;
+  announced_speakers_ = ids;
+  for (auto& p : participants_) p->observer().OnActiveSpeakers(ids);
+}
+
 void Room::RemoveParticipant(const std::string& participant_id, const std::string& reason) {
   auto it = std::find_if(participants_.begin(), participants_.end(),
                          [&](const auto& p) { return p->id() == participant_id; });
@@ -78,9 +116,10 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
   std::unique_ptr<Participant> leaving = std::move(*it);
   participants_.erase(it);
   leaving->Close();
+  speakers_.Remove(leaving->key());
   // Consumers of the leaving participant's producers must go before the producers do.
   for (const auto& producer : leaving->producers()) {
-    for (auto& p : participants_) p->Unsubscribe(*producer);
+    for (auto& p : participants_) p->subscriber().Unsubscribe(*producer);
   }
   for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
   if (!reason.empty()) leaving->observer().OnClosed(reason);
@@ -89,18 +128,19 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
 
 void Room::OnProducerAdded(Participant& owner, Producer& producer) {
   for (auto& p : participants_) {
-    if (p.get() != &owner) p->Subscribe(producer, owner.id());
+    if (p.get() != &owner) p->subscriber().Subscribe(producer, owner.id());
   }
 }
 
 void Room::OnProducerRemoved(Participant& owner, Producer& producer) {
   for (auto& p : participants_) {
-    if (p.get() != &owner) p->Unsubscribe(producer);
+    if (p.get() != &owner) p->subscriber().Unsubscribe(producer);
   }
 }
 
 void Room::OnTimer() {
   for (auto& p : participants_) p->OnTimer();
+  UpdateActiveSpeakers();
 }
 
 }  // namespace switchyard::sfu

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sfu/active_speaker_detector.h"
+#include "sfu/layer_selector.h"
 #include "sfu/participant.h"
 #include "sfu/participant_observer.h"
 #include "sfu/worker_context.h"
@@ -33,6 +35,8 @@ class Room {
   // affected by one participant's bad SDP.
   void HandlePublishOffer(const std::string& participant_id, const std::string& sdp);
   void HandleSubscribeAnswer(const std::string& participant_id, const std::string& sdp);
+  void HandleUpdateSubscription(const std::string& participant_id, const std::string& track_id,
+                                const LayerPreference& preference, bool pinned);
   // Leaves (explicitly, by closed signaling, or because its transport died). `reason` empty
   // for a voluntary leave; otherwise the participant's observer gets OnClosed(reason).
   void RemoveParticipant(const std::string& participant_id, const std::string& reason = "");
@@ -40,13 +44,19 @@ class Room {
   // From participants.
   void OnProducerAdded(Participant& owner, Producer& producer);
   void OnProducerRemoved(Participant& owner, Producer& producer);
+  void OnAudioLevel(Participant& participant, uint8_t level, bool voice);
 
   void OnTimer();
 
  private:
   WorkerContext& context_;
   const std::string name_;
+  void UpdateActiveSpeakers();
+
   std::vector<std::unique_ptr<Participant>> participants_;
+  uint64_t next_key_ = 1;
+  ActiveSpeakerDetector speakers_;
+  std::vector<std::string> announced_speakers_;
 };
 
 }  // namespace switchyard::sfu

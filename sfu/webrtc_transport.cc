@@ -187,4 +187,33 @@ void WebRtcTransport::SetClosed(const std::string& reason) {
   listener_.OnTransportClosed(*this, reason);
 }
 
+absl::Status ApplyRemoteDescription(const rtc::SessionDescription& description,
+                                    WebRtcTransport& transport) {
+  const rtc::MediaSection* first = nullptr;
+  for (const auto& section : description.media) {
+    if (!section.IsRejected()) {
+      first = &section;
+      break;
+    }
+  }
+  if (first == nullptr) return absl::InvalidArgumentError("no accepted media section");
+  transport::IceCredentials ice;
+  ice.ufrag = std::string(description.IceUfragFor(*first));
+  ice.pwd = std::string(description.IcePwdFor(*first));
+  const std::string fingerprint_algorithm(description.FingerprintAlgorithmFor(*first));
+  const std::string fingerprint_value(description.FingerprintValueFor(*first));
+  if (ice.ufrag.empty() || ice.pwd.empty()) {
+    return absl::InvalidArgumentError("missing a=ice-ufrag/a=ice-pwd");
+  }
+  if (fingerprint_algorithm.empty() || fingerprint_value.empty()) {
+    return absl::InvalidArgumentError("missing a=fingerprint");
+  }
+  // An offerer's actpass makes us (the answerer, always passive) the server; in our own offers
+  // we say actpass and the browser picks.
+  const auto setup = description.SetupFor(*first).value_or(rtc::SetupRole::kActive);
+  const auto role = setup == rtc::SetupRole::kPassive ? transport::DtlsRole::kClient
+                                                     : transport::DtlsRole::kServer;
+  return transport.SetRemoteParameters(ice, fingerprint_algorithm, fingerprint_value, role);
+}
+
 }  // namespace switchyard::sfu

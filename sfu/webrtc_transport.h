@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/container/inlined_vector.h"
+#include "rtc/session_description.h"
 #include "sfu/drop_reason.h"
 #include "transport/certificate.h"
 #include "transport/clock.h"
@@ -114,6 +115,12 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   absl::InlinedVector<transport::SocketAddress, 4> routed_;
   std::optional<transport::SocketAddress> last_valid_address_;
 };
+
+// Hands the peer's ICE credentials, DTLS fingerprint and DTLS role (RFC 5763 §5: the side
+// whose a=setup is "active" is the client) from its SDP's first accepted (bundle-tag) section
+// to `transport`.
+absl::Status ApplyRemoteDescription(const rtc::SessionDescription& description,
+                                    WebRtcTransport& transport);
 
 }  // namespace switchyard::sfu
 

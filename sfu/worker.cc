@@ -18,6 +18,7 @@ Worker::Worker(int index, const WorkerOptions& options, const transport::Clock& 
       options_(options),
       clock_(clock),
       certificate_(certificate),
+      ntp_(clock),
       work_guard_(boost::asio::make_work_guard(io_)),
       timer_(io_) {}
 
@@ -46,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
 
   Worker* w = worker.get();
   worker->context_ = std::make_unique<WorkerContext>(WorkerContext{
-      clock, certificate, *worker->dtls_context_, *worker,
+      clock, certificate, *worker->dtls_context_, *worker, worker->ntp_,
       [w](std::function<void()> task) { boost::asio::post(w->io_, std::move(task)); },
       {host}, std::span<uint8_t>(worker->scratch_)});
   return worker;

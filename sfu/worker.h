@@ -84,6 +84,7 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   const WorkerOptions options_;
   const transport::Clock& clock_;
   const transport::Certificate& certificate_;
+  NtpClock ntp_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
   boost::asio::steady_timer timer_;

@@ -10,6 +10,7 @@
 #include "transport/certificate.h"
 #include "transport/clock.h"
 #include "transport/dtls_context.h"
+#include "sfu/ntp_time.h"
 
 namespace switchyard::sfu {
 
@@ -22,6 +23,7 @@ struct WorkerContext {
   const transport::Certificate& certificate;
   const transport::DtlsContext& dtls_context;  // the SSL_CTX shared by all of the worker's DTLS
   TransportNetwork& network;
+  const NtpClock& ntp;  // wall-clock NTP time for sender/receiver reports
   // Runs `task` on the worker thread after the current event (never synchronously): used to
   // coalesce renegotiations and to destroy objects outside their own callbacks.
   std::function<void(std::function<void()>)> defer;

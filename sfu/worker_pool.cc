@@ -27,6 +27,14 @@ void ParticipantHandle::SubscribeAnswer(std::string sdp) {
   });
 }
 
+void ParticipantHandle::UpdateSubscription(std::string track_id, LayerPreference preference,
+                                           bool pinned) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_,
+                track_id = std::move(track_id), preference, pinned] {
+    if (Room* r = worker.FindRoom(room)) r->HandleUpdateSubscription(id, track_id, preference, pinned);
+  });
+}
+
 void ParticipantHandle::Leave() {
   worker_.Post([&worker = worker_, room = room_, id = participant_id_] {
     if (Room* r = worker.FindRoom(room)) {

@@ -23,6 +23,7 @@ class ParticipantHandle {
   const std::string& room() const { return room_; }
   void PublishOffer(std::string sdp);
   void SubscribeAnswer(std::string sdp);
+  void UpdateSubscription(std::string track_id, LayerPreference preference, bool pinned);
   void Leave();
 
  private:

@@ -1,6 +1,14 @@
 // Switchyard demo client: one publisher PeerConnection (our camera and microphone, offered by
 // us) and one subscriber PeerConnection (everyone else's tracks, offered by the server).
 // Signaling is protobuf canonical JSON over the WebSocket at /ws; see api/proto/signaling.proto.
+//
+// Video is published as three simulcast layers; for every remote video tile the page tells the
+// server how large the tile is (device pixels), whether it is visible and whether it is pinned
+// (updateSubscription), and the server picks the layer to forward.
+//
+// URL switches: room, name (join at once); simulcast=0 (publish one encoding); codec=vp8|vp9|
+// h264|av1 (preferred video codec); video=0 (publish the microphone only); publish=0 (join as
+// a viewer: publish nothing).
 'use strict';
 
 (() => {
@@ -20,6 +28,8 @@
     controls: $('controls'),
     micButton: $('mic-button'),
     cameraButton: $('camera-button'),
+    statsButton: $('stats-button'),
+    localBadge: $('local-badge'),
     leaveButton: $('leave-button'),
     roomInfo: $('room-info'),
     roomName: $('room-name'),
@@ -34,6 +44,24 @@
 
   const kNameStorageKey = 'switchyard.name';
   const kRoomPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+  const params = new URLSearchParams(window.location.search);
+  const options = {
+    simulcast: params.get('simulcast') !== '0',
+    codec: (params.get('codec') || '').toLowerCase(),
+    publishAudio: params.get('publish') !== '0',
+    publishVideo: params.get('publish') !== '0' && params.get('video') !== '0',
+  };
+
+  // Lowest layer first: the rids name the layers in the SDP (RFC 8853) and the server orders
+  // them by resolution. The top layer's bitrate lets 1280x720 be sent once the estimate allows.
+  const kSimulcastEncodings = [
+    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+    { rid: 'f', maxBitrate: 2_500_000 },
+  ];
+  // Tile size changes settle (window drags, layout transitions) before the server hears of them.
+  const kResizeDebounceMs = 300;
 
   // The whole call's state. `session` is null while no call is up; a new object per join so
   // that late callbacks of a previous call (closed sockets, stale promises) can tell they are
@@ -65,6 +93,14 @@
       joinedAt: null,
       firstRemoteFrameAt: null,
       statsTimer: null,
+      // Latest subscriptionState per server track id, and the latest activeSpeakers list.
+      subscriptionStates: new Map(),
+      activeSpeakers: [],
+      // The participant whose tile is shown large, or ''.
+      pinnedId: '',
+      // Set once the server rejects updateSubscription (a server without simulcast support).
+      subscriptionUnsupported: false,
+      publisherStats: [],
     };
   }
 
@@ -124,8 +160,10 @@
   }
 
   // Picks the column count whose tiles come out largest while all rows fit the call area;
-  // below kMinTileWidth the tiles go full width in one column and the area scrolls.
+  // below kMinTileWidth the tiles go full width in one column and the area scrolls. With a
+  // pinned tile, that tile takes what the row of small ones below it leaves.
   const kMinTileWidth = 240;
+  const kThumbWidth = { min: 120, max: 220 };
   function layoutGrid() {
     const count = ui.grid.children.length;
     ui.grid.dataset.count = String(count);
@@ -136,6 +174,18 @@
     const width = ui.callView.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     let height = ui.callView.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
     if (!ui.aloneHint.hidden) height -= ui.aloneHint.offsetHeight + gap;
+    if (session && session.pinnedId) {
+      const thumbs = Math.max(1, count - 1);
+      const perRow = Math.max(1, Math.floor((width + gap) / (kThumbWidth.min + gap)));
+      const cols = Math.min(thumbs, perRow);
+      const thumbWidth = Math.floor(Math.min(kThumbWidth.max, (width - gap * (cols - 1)) / cols));
+      const thumbHeight = thumbWidth * 9 / 16;
+      const spotWidth = Math.floor(Math.min(width, (height - thumbHeight - gap) * 16 / 9));
+      ui.grid.style.setProperty('--cols', String(cols));
+      ui.grid.style.setProperty('--tile-width', `${thumbWidth}px`);
+      ui.grid.style.setProperty('--spot-width', `${Math.max(spotWidth, kMinTileWidth)}px`);
+      return;
+    }
     let best = { cols: 1, tileWidth: 0 };
     for (let cols = 1; cols <= Math.max(1, count); cols++) {
       const rows = Math.ceil(count / cols);
@@ -218,6 +268,8 @@
     if (message.trackPublished) return onTrackPublished(current, message.trackPublished);
     if (message.trackUnpublished) return onTrackUnpublished(current, message.trackUnpublished);
     if (message.error) return onError(current, message.error);
+    if (message.activeSpeakers) return onActiveSpeakers(current, message.activeSpeakers);
+    if (message.subscriptionState) return onSubscriptionState(current, message.subscriptionState);
     console.warn('switchyard: unknown server message', message);
   }
 
@@ -244,13 +296,38 @@
     // Audio first so the m-line order is stable (mid 0 audio, mid 1 video).
     const ordered = [...tracks].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'audio' ? -1 : 1));
     for (const track of ordered) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [current.localStream] });
+      const init = { direction: 'sendonly', streams: [current.localStream] };
+      if (track.kind === 'video' && options.simulcast) {
+        init.sendEncodings = kSimulcastEncodings.map((e) => ({ ...e }));
+      }
+      const transceiver = pc.addTransceiver(track, init);
+      if (track.kind === 'video' && options.codec) preferCodec(transceiver, options.codec);
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     // The server is ICE-lite and the browser starts the connectivity checks towards the
     // server's candidates, so our own candidates need not be gathered before sending.
     send({ publishOffer: { sdp: pc.localDescription.sdp } });
+  }
+
+  // Puts `name`'s payload types first in the offer; the rest stay as fallbacks (and RTX/RED/FEC
+  // keep working). Without it the browser's default order applies (VP8 first in Chromium).
+  function preferCodec(transceiver, name) {
+    if (!transceiver.setCodecPreferences) return;
+    const mime = `video/${name}`;
+    for (const caps of [RTCRtpSender.getCapabilities, RTCRtpReceiver.getCapabilities]) {
+      const codecs = (caps && caps('video') || {}).codecs || [];
+      const wanted = codecs.filter((c) => c.mimeType.toLowerCase() === mime);
+      if (wanted.length === 0) continue;
+      try {
+        transceiver.setCodecPreferences(
+            [...wanted, ...codecs.filter((c) => c.mimeType.toLowerCase() !== mime)]);
+        return;
+      } catch (e) {
+        console.warn(`switchyard: cannot prefer ${name}:`, e);
+      }
+    }
+    console.warn(`switchyard: codec ${name} is not available; using the default`);
   }
 
   async function onPublishAnswer(current, answer) {
@@ -314,8 +391,10 @@
   }
 
   function onTrackPublished(current, msg) {
-    const p = upsertParticipant(current, { participantId: msg.participantId || '' });
-    if (msg.track && msg.track.trackId) p.tracks.set(msg.track.trackId, msg.track);
+    upsertParticipant(current, {
+      participantId: msg.participantId || '',
+      tracks: msg.track ? [msg.track] : [],
+    });
   }
 
   function onTrackUnpublished(current, msg) {
@@ -333,6 +412,13 @@
   function onError(current, error) {
     const code = error.code || 'error';
     const text = error.message || 'The server reported an error.';
+    // A server that predates layer selection rejects updateSubscription; the call works on
+    // without it, so this is no reason to alarm the user.
+    if (/updateSubscription|update_subscription|subscription/i.test(`${code} ${text}`)) {
+      console.warn(`switchyard: server refused a subscription update (${code}): ${text}`);
+      if (code === 'bad_message') current.subscriptionUnsupported = true;
+      return;
+    }
     console.error(`switchyard: server error ${code}: ${text}`);
     showBanner(`Server error (${code}): ${text}`);
     // A failed join leaves nothing to show: go back to the form.
@@ -368,18 +454,32 @@
         audio: null,
         seenAt: performance.now(),
         firstFrameAt: null,
+        // What we ask the server for this participant's video (see sendSubscription).
+        sub: {
+          width: 0,          // tile size in device pixels, from the ResizeObserver
+          height: 0,
+          visible: true,     // tile intersects the viewport (IntersectionObserver)
+          manual: null,      // preference set through window.switchyard.setPreference
+          lastSent: '',      // the last updateSubscription body, to send only changes
+          timer: null,
+        },
+        decoded: null,       // latest inbound video stats, for the layer badge
       };
       current.participants.set(id, p);
       createTile(current, p);
+      renderSpeakers(current);
     }
     if (info.name) {
       p.name = info.name;
       p.tile.querySelector('.label-name').textContent = info.name;
       p.tile.querySelector('.avatar').textContent = initialOf(info.name);
     }
+    let newTrack = false;
     for (const t of info.tracks || []) {
+      if (t.trackId && !p.tracks.has(t.trackId)) newTrack = true;
       if (t.trackId) p.tracks.set(t.trackId, t);
     }
+    if (newTrack) scheduleSubscription(current, p, 0);
     return p;
   }
 
@@ -396,7 +496,12 @@
     p.video.srcObject = p.stream;
     p.audio.srcObject = p.stream;
     p.video.addEventListener('playing', () => tile.classList.add('has-video'));
+    p.pinButton = tile.querySelector('.pin');
+    p.pinButton.addEventListener('click', () => togglePin(current, p.id));
+    p.badge = tile.querySelector('.badge');
     ui.grid.appendChild(tile);
+    tileObservers.resize.observe(p.video);
+    tileObservers.intersection.observe(tile);
     layoutGrid();
   }
 
@@ -405,6 +510,7 @@
     if (track.kind === 'video') {
       watchFirstFrame(current, p);
       p.video.play().catch(() => {});
+      scheduleSubscription(current, p, 0);
     } else {
       playAudio(p.audio);
     }
@@ -416,6 +522,8 @@
     current.trackOwner.delete(track.id);
     if (track.kind === 'video' && p.stream.getVideoTracks().length === 0) {
       p.tile.classList.remove('has-video');
+      // A republished track starts from scratch: the server forgets the old one's settings.
+      p.sub.lastSent = '';
     }
   }
 
@@ -429,6 +537,10 @@
     for (const [mid, owner] of current.midOwner) {
       if (owner === id) current.midOwner.delete(mid);
     }
+    clearTimeout(p.sub.timer);
+    tileObservers.resize.unobserve(p.video);
+    tileObservers.intersection.unobserve(p.tile);
+    if (current.pinnedId === id) setPinned(current, '');
     p.video.srcObject = null;
     p.audio.srcObject = null;
     p.tile.remove();
@@ -466,15 +578,244 @@
         `${Math.round(p.firstFrameAt - current.joinStartedAt)} ms`);
   }
 
+  // ---------------------------------------------------------------- layer selection
+
+  // The server's id for a participant's video track (TrackInfo), else the receiver's track id,
+  // which Chromium takes from the msid.
+  function videoTrackIdOf(p) {
+    for (const t of p.tracks.values()) {
+      if (t.kind === 'TRACK_KIND_VIDEO' || t.kind === 2) return t.trackId;
+    }
+    const track = p.stream.getVideoTracks()[0];
+    return track ? track.id : '';
+  }
+
+  function participantOfElement(element) {
+    const tile = element.closest('.tile');
+    return session && tile ? session.participants.get(tile.dataset.participantId) : null;
+  }
+
+  // One observer of each kind for all tiles. Sizes are in device pixels, as the server compares
+  // them with the layers' resolutions.
+  const tileObservers = {
+    resize: new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const p = participantOfElement(entry.target);
+        if (!p) continue;
+        const box = entry.devicePixelContentBoxSize && entry.devicePixelContentBoxSize[0];
+        const width = box ? box.inlineSize : Math.round(entry.contentRect.width * devicePixelRatio);
+        const height = box ? box.blockSize : Math.round(entry.contentRect.height * devicePixelRatio);
+        if (width === p.sub.width && height === p.sub.height) continue;
+        p.sub.width = width;
+        p.sub.height = height;
+        scheduleSubscription(session, p, kResizeDebounceMs);
+      }
+    }),
+    intersection: new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const p = participantOfElement(entry.target);
+        if (!p || p.sub.visible === entry.isIntersecting) continue;
+        p.sub.visible = entry.isIntersecting;
+        scheduleSubscription(session, p, 0);
+      }
+    }),
+  };
+
+  function scheduleSubscription(current, p, delayMs) {
+    if (!current || session !== current) return;
+    clearTimeout(p.sub.timer);
+    p.sub.timer = setTimeout(() => {
+      p.sub.timer = null;
+      sendSubscription(current, p);
+    }, delayMs);
+  }
+
+  // The updateSubscription body for `p` now, or null when there is nothing to ask for yet (no
+  // video track, or a visible tile that has not been measured).
+  function subscriptionBody(current, p) {
+    const trackId = videoTrackIdOf(p);
+    if (!trackId) return null;
+    const pinned = current.pinnedId === p.id;
+    const manual = p.sub.manual;
+    if (manual) {
+      const body = {
+        trackId,
+        width: manual.width,
+        height: manual.height,
+        paused: manual.paused,
+        pinned,
+      };
+      if (manual.maxSpatialLayer != null) body.maxSpatialLayer = manual.maxSpatialLayer;
+      if (manual.maxTemporalLayer != null) body.maxTemporalLayer = manual.maxTemporalLayer;
+      return body;
+    }
+    if (p.stream.getVideoTracks().length === 0) return null;
+    // A hidden tab or a tile scrolled out of view needs no video at all.
+    const paused = document.visibilityState === 'hidden' || !p.sub.visible;
+    if (!paused && (p.sub.width === 0 || p.sub.height === 0)) return null;
+    return { trackId, width: p.sub.width, height: p.sub.height, paused, pinned };
+  }
+
+  // Sends `p`'s subscription if it changed since the last one sent (or always, with `force`).
+  function sendSubscription(current, p, force = false) {
+    if (session !== current || (current.subscriptionUnsupported && !force)) return null;
+    const body = subscriptionBody(current, p);
+    if (!body) return null;
+    const text = JSON.stringify(body);
+    if (!force && text === p.sub.lastSent) return null;
+    p.sub.lastSent = text;
+    send({ updateSubscription: body });
+    console.info(`switchyard: updateSubscription ${text}`);
+    return body;
+  }
+
+  function togglePin(current, id) {
+    setPinned(current, current.pinnedId === id ? '' : id);
+  }
+
+  // Shows `id`'s tile large (or none, for ''). Pinned tracks get bandwidth first on the server.
+  function setPinned(current, id) {
+    const previous = current.pinnedId;
+    if (previous === id) return;
+    current.pinnedId = id;
+    for (const p of current.participants.values()) {
+      const on = p.id === id;
+      p.tile.classList.toggle('pinned', on);
+      p.pinButton.setAttribute('aria-pressed', String(on));
+      p.pinButton.title = on ? 'Unpin' : 'Pin: show this tile large';
+      p.pinButton.querySelector('.pin-text').textContent = on ? 'Unpin' : 'Pin';
+    }
+    ui.grid.classList.toggle('spotlight', Boolean(id));
+    layoutGrid();
+    // The new sizes follow through the ResizeObserver once the layout has settled.
+    for (const changed of [previous, id]) {
+      const p = current.participants.get(changed);
+      if (p) sendSubscription(current, p);
+    }
+  }
+
+  function onActiveSpeakers(current, msg) {
+    current.activeSpeakers = msg.participantIds || [];
+    renderSpeakers(current);
+  }
+
+  // Rings the dominant speaker's tile (ours too, so one can tell that the server hears us).
+  function renderSpeakers(current) {
+    const dominant = current.activeSpeakers[0] || '';
+    for (const p of current.participants.values()) {
+      p.tile.classList.toggle('speaking', p.id === dominant);
+    }
+    ui.localTile.classList.toggle('speaking', dominant !== '' && dominant === current.participantId);
+  }
+
+  function onSubscriptionState(current, msg) {
+    const trackId = msg.trackId || '';
+    const before = current.subscriptionStates.get(trackId);
+    if (!before || before.spatialLayer !== (msg.spatialLayer || 0) ||
+        before.temporalLayer !== (msg.temporalLayer || 0)) {
+      console.info(`switchyard: server forwards ${trackId} at spatial layer ` +
+          `${msg.spatialLayer || 0}, temporal layer ${msg.temporalLayer || 0} ` +
+          `(estimate ${formatBps(Number(msg.bandwidthEstimateBps || 0))})`);
+    }
+    current.subscriptionStates.set(trackId, {
+      trackId,
+      // Canonical JSON may leave out zero values; uint64 arrives as a string.
+      spatialLayer: msg.spatialLayer || 0,
+      temporalLayer: msg.temporalLayer || 0,
+      bandwidthEstimateBps: Number(msg.bandwidthEstimateBps || 0),
+      receivedAt: performance.now(),
+    });
+    const p = ownerOfTrack(current, trackId);
+    if (p) renderBadge(current, p);
+  }
+
+  function ownerOfTrack(current, trackId) {
+    for (const p of current.participants.values()) {
+      if (p.tracks.has(trackId)) return p;
+    }
+    const id = current.trackOwner.get(trackId);
+    return id ? current.participants.get(id) || null : null;
+  }
+
+  // ---------------------------------------------------------------- stats badges
+
+  let statsShown = false;
+
+  function formatBps(bps) {
+    if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbps`;
+    return `${Math.round(bps / 1e3)} kbps`;
+  }
+
+  function setBadge(badge, main, detail, kind) {
+    badge.querySelector('.badge-main').textContent = main;
+    badge.querySelector('.badge-detail').textContent = detail;
+    badge.dataset.kind = kind;
+  }
+
+  // "720p" from what is decoded, the forwarded layer and the bandwidth estimate from the
+  // server's subscriptionState; "paused" when the server sends nothing for the tile.
+  function renderBadge(current, p) {
+    if (!statsShown) return;
+    const trackId = videoTrackIdOf(p);
+    if (!trackId) {
+      setBadge(p.badge, '', '', 'none');  // audio only or a viewer: the avatar says enough
+      return;
+    }
+    const state = current.subscriptionStates.get(trackId);
+    const v = p.decoded;
+    if (state && state.spatialLayer < 0) {
+      setBadge(p.badge, 'paused', state.bandwidthEstimateBps ? formatBps(state.bandwidthEstimateBps) : '',
+          'paused');
+      return;
+    }
+    const details = [];
+    if (state) details.push(`S${state.spatialLayer} T${state.temporalLayer}`);
+    if (v && v.framesPerSecond) details.push(`${Math.round(v.framesPerSecond)} fps`);
+    if (state && state.bandwidthEstimateBps) details.push(formatBps(state.bandwidthEstimateBps));
+    const main = v && v.frameHeight ? `${v.frameHeight}p` : (state ? 'waiting' : 'no video');
+    setBadge(p.badge, main, details.join(' · '), v && v.frameHeight ? 'ok' : 'idle');
+  }
+
+  // What we send: the top active layer, and every layer's size.
+  function renderLocalBadge(current) {
+    if (!statsShown) return;
+    const layers = current.publisherStats.filter((l) => l.frameHeight > 0);
+    if (layers.length === 0) {
+      setBadge(ui.localBadge, current.publisherPc ? 'starting' : 'not sending', '', 'idle');
+      return;
+    }
+    const top = layers.reduce((a, b) => (b.frameHeight > a.frameHeight ? b : a));
+    const sizes = layers.map((l) => `${l.rid ? `${l.rid} ` : ''}${l.frameHeight}p`).join(' · ');
+    const limited = layers.find((l) => l.qualityLimitationReason && l.qualityLimitationReason !== 'none');
+    const detail = limited ? `${sizes} · ${limited.qualityLimitationReason}-limited` : sizes;
+    setBadge(ui.localBadge, `↑ ${top.frameHeight}p`, detail, limited ? 'warn' : 'ok');
+  }
+
+  function setStatsShown(on) {
+    statsShown = on;
+    document.body.classList.toggle('show-stats', on);
+    ui.statsButton.setAttribute('aria-pressed', String(on));
+    ui.statsButton.classList.toggle('active', on);
+    try {
+      localStorage.setItem('switchyard.stats', on ? '1' : '0');
+    } catch (e) { /* storage may be disabled */ }
+    if (on && session) {
+      for (const p of session.participants.values()) renderBadge(session, p);
+      renderLocalBadge(session);
+    }
+  }
+
   // ---------------------------------------------------------------- stats
 
   // Per remote participant id: {video: {framesDecoded, frameWidth, frameHeight, freezeCount,
-  // packetsReceived}, audio: {packetsReceived}}. Only live receivers are counted; a receiver
-  // left over from a departed participant has no owner and is skipped.
+  // totalFreezesDuration, keyFramesDecoded, ...}, audio: {packetsReceived}}. Only live
+  // receivers are counted; a receiver left over from a departed participant has no owner and
+  // is skipped.
   async function collectStats(current) {
     const result = {};
     if (!current || !current.subscriberPc) return result;
     const report = await current.subscriberPc.getStats();
+    const codecs = codecNames(report);
     report.forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       const owner = (s.trackIdentifier && current.trackOwner.get(s.trackIdentifier)) ||
@@ -489,9 +830,18 @@
           framesDecoded: s.framesDecoded || 0,
           frameWidth: s.frameWidth || 0,
           frameHeight: s.frameHeight || 0,
+          framesPerSecond: s.framesPerSecond || 0,
           freezeCount: s.freezeCount || 0,
+          totalFreezesDuration: s.totalFreezesDuration || 0,
+          keyFramesDecoded: s.keyFramesDecoded != null ? s.keyFramesDecoded : null,
+          framesDropped: s.framesDropped || 0,
+          pliCount: s.pliCount || 0,
+          firCount: s.firCount || 0,
+          nackCount: s.nackCount || 0,
+          bytesReceived: s.bytesReceived || 0,
           packetsReceived: s.packetsReceived || 0,
           packetsLost: s.packetsLost || 0,
+          codec: codecs.get(s.codecId) || '',
         };
       } else if (kind === 'audio') {
         const prev = entry.audio;
@@ -505,13 +855,84 @@
     return result;
   }
 
+  function codecNames(report) {
+    const names = new Map();
+    report.forEach((s) => {
+      if (s.type === 'codec') names.set(s.id, (s.mimeType || '').replace(/^video\//, ''));
+    });
+    return names;
+  }
+
+  // The local publisher's video encodings, lowest first: [{rid, frameWidth, frameHeight,
+  // bytesSent, qualityLimitationReason, ...}] (one entry without rid when not simulcasting).
+  async function collectPublisherStats(current) {
+    if (!current || !current.publisherPc) return [];
+    const report = await current.publisherPc.getStats();
+    const codecs = codecNames(report);
+    const layers = [];
+    report.forEach((s) => {
+      if (s.type !== 'outbound-rtp' || (s.kind || s.mediaType) !== 'video') return;
+      layers.push({
+        rid: s.rid || '',
+        ssrc: s.ssrc,
+        active: s.active !== false,
+        frameWidth: s.frameWidth || 0,
+        frameHeight: s.frameHeight || 0,
+        framesPerSecond: s.framesPerSecond || 0,
+        framesEncoded: s.framesEncoded || 0,
+        keyFramesEncoded: s.keyFramesEncoded || 0,
+        bytesSent: s.bytesSent || 0,
+        targetBitrate: s.targetBitrate || 0,
+        qualityLimitationReason: s.qualityLimitationReason || 'none',
+        scalabilityMode: s.scalabilityMode || '',
+        encoderImplementation: s.encoderImplementation || '',
+        pliCount: s.pliCount || 0,
+        firCount: s.firCount || 0,
+        nackCount: s.nackCount || 0,
+        codec: codecs.get(s.codecId) || '',
+      });
+    });
+    const order = (l) => (l.rid ? kSimulcastEncodings.findIndex((e) => e.rid === l.rid) : -1);
+    layers.sort((a, b) => order(a) - order(b));
+    current.publisherStats = layers;
+    return layers;
+  }
+
+  // The publisher's send-side bandwidth estimate, from the selected candidate pair.
+  async function collectPublisherBandwidth(current) {
+    if (!current || !current.publisherPc) return null;
+    const report = await current.publisherPc.getStats();
+    let result = null;
+    report.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+        result = {
+          availableOutgoingBitrate: s.availableOutgoingBitrate || 0,
+          currentRoundTripTime: s.currentRoundTripTime || 0,
+          bytesSent: s.bytesSent || 0,
+        };
+      }
+    });
+    return result;
+  }
+
+  let statsTick = 0;
   function startStatsPoll(current) {
     current.statsTimer = setInterval(async () => {
       if (session !== current) return;
       const stats = await collectStats(current);
+      if (session !== current) return;
       for (const [id, entry] of Object.entries(stats)) {
         const p = current.participants.get(id);
-        if (p && entry.video && entry.video.framesDecoded > 0) markFirstFrame(current, p);
+        if (!p) continue;
+        p.decoded = entry.video || null;
+        if (entry.video && entry.video.framesDecoded > 0) markFirstFrame(current, p);
+      }
+      if (!statsShown) return;
+      for (const p of current.participants.values()) renderBadge(current, p);
+      // The publisher's layers change slowly; once a second is plenty.
+      if (statsTick++ % 4 === 0) {
+        await collectPublisherStats(current);
+        if (session === current) renderLocalBadge(current);
       }
     }, 250);
   }
@@ -519,11 +940,13 @@
   // ---------------------------------------------------------------- join / leave
 
   async function getMedia() {
+    // 1280x720 so that the top simulcast layer is HD; the others are scaled down from it.
+    const video = options.publishVideo ? { width: 1280, height: 720 } : false;
     const attempts = [
-      { audio: true, video: { width: 1280, height: 720 } },
-      { audio: false, video: { width: 1280, height: 720 } },
-      { audio: true, video: false },
-    ];
+      { audio: options.publishAudio, video },
+      { audio: false, video },
+      { audio: options.publishAudio, video: false },
+    ].filter((c) => c.audio || c.video);
     let lastError = null;
     for (const constraints of attempts) {
       try {
@@ -567,7 +990,8 @@
     layoutGrid();
     history.replaceState(null, '', roomUrl(room));
 
-    const stream = navigator.mediaDevices ? await getMedia() : null;
+    const wantsMedia = options.publishAudio || options.publishVideo;
+    const stream = navigator.mediaDevices && wantsMedia ? await getMedia() : null;
     if (session !== current) {
       if (stream) stream.getTracks().forEach((t) => t.stop());
       return;
@@ -596,6 +1020,8 @@
     }
     if (current.localStream) current.localStream.getTracks().forEach((t) => t.stop());
     for (const id of [...current.participants.keys()]) removeParticipant(current, id);
+    ui.grid.classList.remove('spotlight');
+    ui.localTile.classList.remove('speaking');
     ui.localVideo.srcObject = null;
     if (session === current) session = null;
   }
@@ -661,6 +1087,11 @@
   ui.micButton.addEventListener('click', () => toggle('audio', ui.micButton));
   ui.cameraButton.addEventListener('click', () => toggle('video', ui.cameraButton));
   ui.copyLinkButton.addEventListener('click', copyLink);
+  ui.statsButton.addEventListener('click', () => setStatsShown(!statsShown));
+  document.addEventListener('visibilitychange', () => {
+    if (!session) return;
+    for (const p of session.participants.values()) scheduleSubscription(session, p, 0);
+  });
   ui.bannerClose.addEventListener('click', hideBanner);
   // The call area changes size with the window and when the banner comes and goes.
   new ResizeObserver(() => layoutGrid()).observe(ui.callView);
@@ -684,6 +1115,45 @@
       hasTile: p.tile.isConnected,
     })),
     stats: () => collectStats(session),
+    publisherStats: () => collectPublisherStats(session),
+    publisherBandwidth: () => collectPublisherBandwidth(session),
+    // Asks for `participantId`'s video as given ({width, height, maxSpatialLayer,
+    // maxTemporalLayer, paused}; sizes in device pixels) and stops the automatic size and
+    // visibility updates for it, so a test controls the subscription. Returns the message sent
+    // (null while the track id is unknown: it is sent once known).
+    setPreference: (participantId, preference = {}) => {
+      const p = session && session.participants.get(participantId);
+      if (!p) throw new Error(`unknown participant ${participantId}`);
+      p.sub.manual = {
+        width: Math.max(0, Math.round(preference.width || 0)),
+        height: Math.max(0, Math.round(preference.height || 0)),
+        maxSpatialLayer: preference.maxSpatialLayer != null ? preference.maxSpatialLayer : null,
+        maxTemporalLayer: preference.maxTemporalLayer != null ? preference.maxTemporalLayer : null,
+        paused: Boolean(preference.paused),
+      };
+      clearTimeout(p.sub.timer);
+      return sendSubscription(session, p, true);
+    },
+    // Back to automatic (tile size and visibility) updates.
+    clearPreference: (participantId) => {
+      const p = session && session.participants.get(participantId);
+      if (!p) return;
+      p.sub.manual = null;
+      sendSubscription(session, p, true);
+    },
+    pin: (participantId) => session && setPinned(session, participantId || ''),
+    // Latest subscriptionState per remote participant id (by server track id when the owner
+    // is unknown).
+    subscriptionStates: () => {
+      const result = {};
+      if (!session) return result;
+      for (const [trackId, state] of session.subscriptionStates) {
+        const p = ownerOfTrack(session, trackId);
+        result[p ? p.id : `track:${trackId}`] = { ...state };
+      }
+      return result;
+    },
+    activeSpeakers: () => (session ? [...session.activeSpeakers] : []),
     // performance.now() based milestones; firstFrameAt per remote participant id.
     timings: () => {
       if (!session) return null;
@@ -707,7 +1177,6 @@
     leave,
   };
 
-  const params = new URLSearchParams(window.location.search);
   let savedName = '';
   try {
     savedName = localStorage.getItem(kNameStorageKey) || '';
@@ -715,6 +1184,11 @@
   ui.roomInput.value = params.get('room') || '';
   ui.nameInput.value = params.get('name') || savedName;
   renderStatus();
+  let statsSaved = false;
+  try {
+    statsSaved = localStorage.getItem('switchyard.stats') === '1';
+  } catch (e) { /* storage may be disabled */ }
+  setStatsShown(params.has('stats') ? params.get('stats') !== '0' : statsSaved);
   if (params.get('room') && params.get('name')) {
     join(params.get('room'), params.get('name'));
   } else if (ui.roomInput.value) {

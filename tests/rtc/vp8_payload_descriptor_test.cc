@@ -140,3 +140,30 @@ TEST(Vp8DescriptorRewriteTest, RewritesPictureIdAndTl0InPlace) {
 
 }  // namespace
 }  // namespace switchyard::rtc
+
+namespace switchyard::rtc {
+namespace {
+
+TEST(ParseVp8KeyframeSizeTest, ReadsDimensionsOfKeyframesOnly) {
+  // Descriptor: X=1, S=1 | I=1 | M=1 picture id 0x1234; then frame tag (key frame, show),
+  // start code, width 1280 (scale 0), height 720 (scale 1 in the top bits: ignored).
+  const std::vector<uint8_t> keyframe = {0x90, 0x80, 0x92, 0x34, 0x50, 0x2a, 0x01,
+                                         0x9d, 0x01, 0x2a, 0x00, 0x05, 0xd0, 0x42};
+  auto size = ParseVp8KeyframeSize(keyframe);
+  ASSERT_TRUE(size);
+  EXPECT_EQ(size->width, 1280);
+  EXPECT_EQ(size->height, 720);
+
+  std::vector<uint8_t> delta = keyframe;
+  delta[4] |= 0x01;  // inverse key frame flag set: an interframe
+  EXPECT_FALSE(ParseVp8KeyframeSize(delta));
+  std::vector<uint8_t> bad_start = keyframe;
+  bad_start[8] = 0x00;
+  EXPECT_FALSE(ParseVp8KeyframeSize(bad_start));
+  for (size_t n = 0; n < keyframe.size(); ++n) {
+    EXPECT_FALSE(ParseVp8KeyframeSize(std::span<const uint8_t>(keyframe.data(), n))) << n;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::rtc

@@ -1,0 +1,269 @@
+// Shared helpers of the browser end-to-end tests: starting the switchyard binary and one
+// headless Chromium, opening demo pages, bounded polling and log collection.
+//
+// Environment: SWITCHYARD_BIN (required: the server binary), SWITCHYARD_WEB_DIR (default
+// <repo>/api/web), CHROMIUM (default /usr/bin/chromium), SWITCHYARD_E2E_ARTIFACTS (optional
+// folder for screenshots), SWITCHYARD_E2E_VERBOSE (dump the collected logs even on success),
+// SWITCHYARD_E2E_PAGE_QUERY (URL switches added to every page, e.g. "simulcast=0&codec=h264").
+// Everything binds and talks to 127.0.0.1 only.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const kHere = path.dirname(fileURLToPath(import.meta.url));
+const kRepo = path.resolve(kHere, '..', '..');
+const kWebDir = process.env.SWITCHYARD_WEB_DIR || path.join(kRepo, 'api', 'web');
+const kChromium = process.env.CHROMIUM || '/usr/bin/chromium';
+export const kArtifacts = process.env.SWITCHYARD_E2E_ARTIFACTS || '';
+
+const kServerStartTimeoutMs = 15_000;
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Polls `probe` until it returns a truthy value (and not {ok: false}) or `timeoutMs` passes;
+// the failure message carries the last value seen so the assertion explains what was missing.
+// A probe returning {fatal: reason} fails at once (e.g. the page reported an error).
+export async function waitFor(what, probe, timeoutMs, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await withTimeout(probe(), 10_000, `probe for ${what}`);
+      if (last && last.fatal) throw new Error(`fatal: ${JSON.stringify(last)}`);
+      if (last && last.ok !== false) return last;
+    } catch (e) {
+      if (e.message.startsWith('fatal:')) {
+        throw new Error(`gave up waiting for ${what}: ${e.message.slice(7)}`);
+      }
+      last = `probe threw: ${e.message}`;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ` +
+          JSON.stringify(last));
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// Runs `fn` in the page (with bounded time: a wedged renderer must not hang the test).
+export const hook = (page, fn, ...args) =>
+  withTimeout(page.evaluate(fn, ...args), 15_000, 'page.evaluate');
+
+export const idsByName = async (page) => {
+  const list = await hook(page, () => window.switchyard.participants());
+  return Object.fromEntries(list.map((p) => [p.name, p.participantId]));
+};
+
+// Waits until `name`'s page has joined and knows every participant in `others` by name;
+// returns {name: participantId} for `others` plus the page's own id under `name`.
+export async function waitForRoster(page, name, others, timeoutMs) {
+  await waitFor(`${name} to join and see ${others.join(', ') || 'nobody'}`, async () => {
+    const state = await hook(page, () => window.switchyard.state());
+    const byName = await idsByName(page);
+    if (state === 'error') return { fatal: 'page is in the error state', state };
+    return { ok: state === 'joined' && others.every((n) => byName[n]), state, byName };
+  }, timeoutMs);
+  const ids = await idsByName(page);
+  ids[name] = await hook(page, () => window.switchyard.localParticipantId());
+  return ids;
+}
+
+// One server process and one browser for a test file, with the logs of both.
+export class Harness {
+  constructor() {
+    this.logs = [];
+    this.server = null;
+    this.serverExit = null;
+    this.browser = null;
+    this.userDataDir = '';
+    this.baseUrl = '';
+    this.pages = {};  // name -> puppeteer Page
+  }
+
+  log(line) {
+    this.logs.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  }
+
+  dumpLogs(limit = 400) {
+    console.log('---- e2e log (server output and browser consoles) ----');
+    for (const line of this.logs.slice(-limit)) console.log(line);
+    console.log('---- end of e2e log ----');
+  }
+
+  async start() {
+    try {
+      this.baseUrl = await this.startServer();
+      this.log(`server: serving ${this.baseUrl}`);
+      await this.startBrowser();
+    } catch (e) {
+      this.dumpLogs();
+      throw e;
+    }
+  }
+
+  async startServer() {
+    const bin = process.env.SWITCHYARD_BIN;
+    assert.ok(bin, 'SWITCHYARD_BIN must name the switchyard binary');
+    assert.ok(fs.existsSync(bin), `SWITCHYARD_BIN ${bin} does not exist`);
+    const args = [
+      '--http_address=127.0.0.1', '--http_port=0',
+      '--rtc_address=127.0.0.1', '--rtc_port=0',
+      '--announced_ip=127.0.0.1',
+      `--web_dir=${kWebDir}`,
+    ];
+    this.log(`server: ${bin} ${args.join(' ')}`);
+    const server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.server = server;
+    this.serverExit = once(server, 'exit').then(([code, signal]) => {
+      this.log(`server: exited code=${code} signal=${signal}`);
+      return { code, signal };
+    });
+    server.stderr.setEncoding('utf8');
+    server.stderr.on('data', (chunk) => {
+      for (const line of chunk.split('\n')) if (line) this.log(`server! ${line}`);
+    });
+    server.stdout.setEncoding('utf8');
+    return new Promise((resolve, reject) => {
+      let buffered = '';
+      const timer = setTimeout(
+          () => reject(new Error(`server did not print its URL within ${kServerStartTimeoutMs} ms`)),
+          kServerStartTimeoutMs);
+      server.stdout.on('data', (chunk) => {
+        buffered += chunk;
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          this.log(`server> ${line}`);
+          const match = /switchyard: serving (http:\/\/\S+)/.exec(line);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        }
+      });
+      this.serverExit.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited before serving (code=${code} signal=${signal})`));
+      });
+      server.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
+  async startBrowser() {
+    this.userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-'));
+    this.browser = await puppeteer.launch({
+      executablePath: kChromium,
+      headless: true,
+      userDataDir: this.userDataDir,
+      protocolTimeout: 30_000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream=fps=30',
+        '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  }
+
+  // Opens the demo page as `name` in its own window, so that it stays visible: the page pauses
+  // the video of tiles nobody can see, and a background tab counts as hidden. `query` adds
+  // URL switches (e.g. {publish: '0'}).
+  async openPage(name, room, query = {}, viewport = { width: 960, height: 600 }) {
+    const page = await this.browser.newPage({ type: 'window' });
+    this.pages[name] = page;
+    await page.setViewport(viewport);
+    page.on('console', (m) => {
+      if (m.type() !== 'debug' || process.env.SWITCHYARD_E2E_VERBOSE) {
+        this.log(`${name} console.${m.type()}: ${m.text()}`);
+      }
+    });
+    page.on('pageerror', (e) => this.log(`${name} pageerror: ${e.message}`));
+    page.on('requestfailed',
+        (r) => this.log(`${name} requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('close', () => this.log(`${name} page closed`));
+    const search = new URLSearchParams({ room, name, ...query });
+    for (const [key, value] of new URLSearchParams(process.env.SWITCHYARD_E2E_PAGE_QUERY || '')) {
+      search.set(key, value);
+    }
+    await page.goto(`${this.baseUrl}?${search}`, { waitUntil: 'load', timeout: 15_000 });
+    return page;
+  }
+
+  async screenshot(name) {
+    if (!kArtifacts) return;
+    fs.mkdirSync(kArtifacts, { recursive: true });
+    for (const [who, page] of Object.entries(this.pages)) {
+      if (page.isClosed()) continue;
+      await withTimeout(page.screenshot({ path: path.join(kArtifacts, `${name}-${who}.png`) }),
+          5_000, 'screenshot').catch((e) => this.log(`screenshot ${name}-${who} failed: ${e.message}`));
+    }
+  }
+
+  // Wraps a test body so that a failure dumps the collected logs (and screenshots).
+  withLogs(body) {
+    return async (t) => {
+      try {
+        await body(t);
+      } catch (e) {
+        await this.screenshot('failure').catch(() => {});
+        this.dumpLogs();
+        throw e;
+      }
+    };
+  }
+
+  async stopServer() {
+    const server = this.server;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    server.kill('SIGTERM');
+    try {
+      await withTimeout(this.serverExit, 5_000, 'server exit after SIGTERM');
+    } catch (e) {
+      this.log(`server: ${e.message}, killing`);
+      server.kill('SIGKILL');
+      await withTimeout(this.serverExit, 2_000, 'server exit after SIGKILL').catch(() => {});
+    }
+  }
+
+  async stop() {
+    const started = Date.now();
+    const browser = this.browser;
+    try {
+      if (browser) await withTimeout(browser.close(), 10_000, 'closing the browser');
+    } catch (e) {
+      this.log(`browser close failed: ${e.message}`);
+    }
+    if (browser && browser.process() && browser.process().exitCode === null) {
+      browser.process().kill('SIGKILL');
+    }
+    this.log(`browser closed after ${Date.now() - started} ms`);
+    await this.stopServer();
+    this.log(`server stopped after ${Date.now() - started} ms`);
+    if (this.userDataDir) fs.rmSync(this.userDataDir, { recursive: true, force: true });
+    if (process.env.SWITCHYARD_E2E_VERBOSE) this.dumpLogs(100_000);
+  }
+}

@@ -1,0 +1,202 @@
+#include "sfu/worker.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sfu/test_peer.h"
+
+namespace switchyard::sfu::testing {
+namespace {
+
+using ::testing::IsEmpty;
+using transport::SocketAddress;
+using namespace std::chrono_literals;
+
+constexpr auto kDeadline = 5s;
+
+// A TestPeer on its own non-blocking UDP socket bound to 127.0.0.1 (ephemeral port), talking
+// to one server address. Driven from the test thread only.
+class UdpTestPeer {
+ public:
+  UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate)
+      : peer_(clock, certificate) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const SocketAddress local = SocketAddress::FromIpv4(0x7F000001, 0);
+    sockaddr_storage storage{};
+    const socklen_t length = local.ToSockaddr(storage);
+    bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) == 0;
+    peer_.SetSendFunction([this](std::span<const uint8_t> datagram) { SendRaw(datagram); });
+  }
+  ~UdpTestPeer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool ok() const { return bound_; }
+  TestPeer& peer() { return peer_; }
+  void set_server(const SocketAddress& server) { server_ = server; }
+
+  // Reads whatever arrived (waiting up to `wait`) and runs the peer's timers.
+  void Poll(std::chrono::milliseconds wait) {
+    pollfd pfd{fd_, POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(wait.count()));
+    for (;;) {
+      std::array<uint8_t, 2048> buffer;
+      const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n < 0) break;
+      peer_.OnDatagram(std::span<uint8_t>(buffer.data(), static_cast<size_t>(n)));
+    }
+    peer_.OnTimer();
+  }
+
+  // Sends checks (every 100 ms until one succeeds) until DTLS-SRTP is up or the deadline.
+  bool Connect() {
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    auto next_check = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (peer_.connected()) return true;
+      if (!peer_.ice_connected() && std::chrono::steady_clock::now() >= next_check) {
+        peer_.SendBindingRequest(/*use_candidate=*/true);
+        next_check = std::chrono::steady_clock::now() + 100ms;
+      }
+      Poll(5ms);
+    }
+    return peer_.connected();
+  }
+
+ private:
+  void SendRaw(std::span<const uint8_t> datagram) {
+    sockaddr_storage storage{};
+    const socklen_t length = server_.ToSockaddr(storage);
+    (void)::sendto(fd_, datagram.data(), datagram.size(), 0,
+                   reinterpret_cast<const sockaddr*>(&storage), length);
+  }
+
+  TestPeer peer_;
+  int fd_ = -1;
+  bool bound_ = false;
+  SocketAddress server_;
+};
+
+template <typename T>
+T RunOnWorker(Worker& worker, std::function<T()> task) {
+  std::promise<T> result;
+  worker.Post([&] { result.set_value(task()); });
+  return result.get_future().get();
+}
+
+TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
+  transport::SteadyClock clock;
+  auto server_certificate = transport::Certificate::GenerateEcdsaP256("worker").value();
+  auto peer_certificate = transport::Certificate::GenerateEcdsaP256("peer").value();
+  WorkerOptions options;
+  options.rtc_address = SocketAddress::FromIpv4(0x7F000001, 0);
+  auto created = Worker::Create(0, options, clock, *server_certificate);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Worker> worker = std::move(*created);
+  const SocketAddress server = worker->rtc_address();
+  ASSERT_NE(server.port(), 0);
+  worker->Start();
+
+  auto alice_observer = std::make_shared<RecordingObserver>();
+  auto bob_observer = std::make_shared<RecordingObserver>();
+  UdpTestPeer alice(clock, *peer_certificate);
+  UdpTestPeer bob(clock, *peer_certificate);
+  ASSERT_TRUE(alice.ok());
+  ASSERT_TRUE(bob.ok());
+
+  // Alice joins and publishes (signaling is posted to the worker thread, as the api layer does).
+  PublishOfferOptions publish;
+  const std::string offer = alice.peer().CreatePublishOffer(publish);
+  Worker* w = worker.get();
+  worker->Post([w, alice_observer, offer] {
+    Room& room = w->GetOrCreateRoom("loopback");
+    (void)room.Join("alice", "Alice", alice_observer);
+    room.HandlePublishOffer("alice", offer);
+  });
+  ASSERT_TRUE(alice_observer->WaitFor(
+      [](const ObservedEvents& e) { return !e.publish_answers.empty() || !e.errors.empty(); },
+      kDeadline));
+  ObservedEvents alice_events = alice_observer->Snapshot();
+  ASSERT_THAT(alice_events.errors, IsEmpty());
+  ASSERT_TRUE(alice.peer().SetPublishAnswer(alice_events.publish_answers[0]).ok());
+  // The answer's host candidate is the worker's socket.
+  ASSERT_EQ(alice.peer().remote_candidate(), server);
+  alice.set_server(*alice.peer().remote_candidate());
+  ASSERT_TRUE(alice.Connect());
+
+  // Bob joins and gets a subscribe offer for alice's two tracks.
+  worker->Post([w, bob_observer] {
+    (void)w->GetOrCreateRoom("loopback").Join("bob", "Bob", bob_observer);
+  });
+  ASSERT_TRUE(bob_observer->WaitFor(
+      [](const ObservedEvents& e) { return !e.subscribe_offers.empty(); }, kDeadline));
+  auto answer = bob.peer().AnswerSubscribeOffer(bob_observer->Snapshot().subscribe_offers[0]);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  worker->Post([w, answer = *answer] {
+    if (Room* room = w->FindRoom("loopback")) room->HandleSubscribeAnswer("bob", answer);
+  });
+  ASSERT_TRUE(bob.peer().remote_candidate().has_value());
+  bob.set_server(*bob.peer().remote_candidate());
+  ASSERT_TRUE(bob.Connect());
+  const OfferedTrack* video = bob.peer().FindOfferedTrack(rtc::MediaKind::kVideo, "alice");
+  const OfferedTrack* audio = bob.peer().FindOfferedTrack(rtc::MediaKind::kAudio, "alice");
+  ASSERT_TRUE(video != nullptr && video->ssrc.has_value());
+  ASSERT_TRUE(audio != nullptr && audio->ssrc.has_value());
+
+  // Alice sends a keyframe and audio every 20 ms until bob has both (the first packets may race
+  // bob's DTLS completion on the server side).
+  const std::vector<uint8_t> keyframe = MakeVp8Payload(true, 1, 500);
+  const std::vector<uint8_t> opus = MakeOpusPayload(3);
+  uint16_t seq = 100;
+  uint32_t timestamp = 9000;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (bob.peer().ReceivedRtpFor(*video->ssrc).empty() ||
+          bob.peer().ReceivedRtpFor(*audio->ssrc).empty())) {
+    ASSERT_TRUE(alice.peer().SendRtp(
+        {kVp8PayloadType, seq, timestamp, publish.video_ssrc, true}, keyframe));
+    ASSERT_TRUE(alice.peer().SendRtp(
+        {kOpusPayloadType, seq, timestamp, publish.audio_ssrc, false}, opus));
+    ++seq;
+    timestamp += 3000;
+    for (int i = 0; i < 4; ++i) {
+      bob.Poll(5ms);
+      alice.Poll(0ms);
+    }
+  }
+  const std::vector<ReceivedRtp> video_received = bob.peer().ReceivedRtpFor(*video->ssrc);
+  const std::vector<ReceivedRtp> audio_received = bob.peer().ReceivedRtpFor(*audio->ssrc);
+  ASSERT_FALSE(video_received.empty());
+  ASSERT_FALSE(audio_received.empty());
+  EXPECT_EQ(video_received[0].payload, keyframe);
+  EXPECT_EQ(video_received[0].payload_type, kVp8PayloadType);
+  EXPECT_EQ(audio_received[0].payload, opus);
+  EXPECT_EQ(bob.peer().stats().srtp_errors, 0u);
+  // The SFU asked alice for a keyframe when bob subscribed.
+  EXPECT_GE(alice.peer().CountReceivedPli(publish.video_ssrc), 1u);
+
+  const Worker::Stats stats = RunOnWorker<Worker::Stats>(*worker, [w] { return w->CollectStats(); });
+  EXPECT_EQ(stats.rooms, 1u);
+  EXPECT_EQ(stats.participants, 2u);
+  EXPECT_GT(stats.socket.datagrams_received, 0u);
+  EXPECT_GT(stats.socket.datagrams_sent, 0u);
+  EXPECT_EQ(stats.drops[static_cast<size_t>(DropReason::kSrtpUnprotectFailed)], 0u);
+
+  worker->Stop();
+  // Stopping closed the room: both participants were told.
+  EXPECT_EQ(alice_observer->Snapshot().closed_reasons.size(), 1u);
+  EXPECT_EQ(bob_observer->Snapshot().closed_reasons.size(), 1u);
+}
+
+}  // namespace
+}  // namespace switchyard::sfu::testing
