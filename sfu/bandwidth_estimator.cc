@@ -207,7 +207,8 @@ std::optional<BandwidthEstimator::ProbeCluster> BandwidthEstimator::NextProbeClu
   if (LossLimited()) return std::nullopt;
   const std::optional<ProbeController::Cluster> cluster = probe_controller_.NextProbeCluster(now);
   if (!cluster) return std::nullopt;
-  probe_estimator_.OnClusterCreated(cluster->id, cluster->min_packets, cluster->min_bytes);
+  probe_estimator_.OnClusterCreated(cluster->id, cluster->min_packets, cluster->min_bytes,
+                                    cluster->target_bps);
   return ProbeCluster{cluster->id, cluster->target_bps, cluster->min_packets, cluster->min_bytes};
 }
 

@@ -4,7 +4,8 @@
 
 namespace switchyard::sfu {
 
-void ProbeBitrateEstimator::OnClusterCreated(int id, int min_packets, size_t min_bytes) {
+void ProbeBitrateEstimator::OnClusterCreated(int id, int min_packets, size_t min_bytes,
+                                             uint64_t target_bps) {
   Cluster& slot = clusters_[next_slot_];
   next_slot_ = (next_slot_ + 1) % kMaxClusters;
   slot = Cluster{};
@@ -12,6 +13,7 @@ void ProbeBitrateEstimator::OnClusterCreated(int id, int min_packets, size_t min
   slot.id = id;
   slot.min_packets = min_packets;
   slot.min_bytes = min_bytes;
+  slot.target_bps = target_bps;
 }
 
 std::optional<uint64_t> ProbeBitrateEstimator::HandleProbePacket(int cluster_id,
@@ -73,6 +75,7 @@ std::optional<uint64_t> ProbeBitrateEstimator::HandleProbePacket(int cluster_id,
   if (receive_bps < kMinRatioForUnsaturatedLink * send_bps) {
     result = kTargetUtilizationFraction * receive_bps;
   }
+  if (cluster->target_bps > 0) result = std::min(result, static_cast<double>(cluster->target_bps));
   last_estimate_ = static_cast<uint64_t>(result);
   return last_estimate_;
 }

@@ -28,8 +28,11 @@ class ProbeBitrateEstimator {
   // Clusters whose last packet arrived longer ago than this are forgotten.
   static constexpr int64_t kMaxClusterHistoryUs = 1'000'000;
 
-  // Registers a cluster before its packets are sent.
-  void OnClusterCreated(int id, int min_packets, size_t min_bytes);
+  // Registers a cluster before its packets are sent. `target_bps` (0 = none) caps the result:
+  // a sender without a pacer sends the cluster as one train, whose send rate says nothing; its
+  // receive rate still measures a bottleneck below the target (a packet-pair/train estimate),
+  // but an unconstrained path must not be credited with more than the probe asked for.
+  void OnClusterCreated(int id, int min_packets, size_t min_bytes, uint64_t target_bps = 0);
   // One received probe packet. Returns the cluster's rate once enough of it has arrived.
   std::optional<uint64_t> HandleProbePacket(int cluster_id, int64_t send_time_us,
                                             int64_t arrival_time_us, size_t size_bytes);
@@ -43,6 +46,7 @@ class ProbeBitrateEstimator {
     int id = -1;
     int min_packets = 0;
     size_t min_bytes = 0;
+    uint64_t target_bps = 0;
     int num_probes = 0;
     int64_t size_total = 0;
     int64_t first_send_us = 0;

@@ -147,6 +147,9 @@ void Producer::RequestKeyframe(int spatial) {
   const transport::Timestamp now = clock_.Now();
   for (size_t i = 0; i < streams_.size(); ++i) {
     if (spatial >= 0 && encoding_of_[spatial] != static_cast<int>(i)) continue;
+    // An encoding the publisher paused (or has not started) cannot answer: its first frame
+    // after resuming is a keyframe anyway, and PLIs to it only cost the other layers.
+    if (!streams_[i]->active(now)) continue;
     if (streams_[i]->keyframe_requester().Request(now)) SendKeyframeRequest(static_cast<int>(i));
   }
 }
@@ -158,6 +161,10 @@ void Producer::SendKeyframeRequest(int encoding) {
 void Producer::OnTimer() {
   const transport::Timestamp now = clock_.Now();
   for (size_t i = 0; i < streams_.size(); ++i) {
+    if (!streams_[i]->active(now)) {
+      streams_[i]->keyframe_requester().OnKeyframe();  // forget requests it cannot answer
+      continue;
+    }
     if (streams_[i]->keyframe_requester().RetryDue(now)) SendKeyframeRequest(static_cast<int>(i));
   }
   RankLayers();

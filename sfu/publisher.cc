@@ -194,17 +194,16 @@ const Publisher::SsrcRoute* Publisher::Route(const rtc::RtpPacketView& packet) {
   return &routes_.back();
 }
 
-void Publisher::OnRtp(WebRtcTransport&, std::span<uint8_t> data) {
+void Publisher::OnRtp(WebRtcTransport& transport, std::span<uint8_t> data) {
   auto packet = rtc::RtpPacketView::Parse(data);
   if (!packet) {
     context_.network.drops().Count(DropReason::kMalformedRtp);
     return;
   }
   ++rtp_packets_received_;
-  const transport::Timestamp now = context_.clock.Now();
   if (auto seq = rtc::ReadTransportSequenceNumber(*packet, extensions_)) {
     if (!twcc_) twcc_ = std::make_unique<TwccReceiver>(kFeedbackSenderSsrc, packet->ssrc());
-    twcc_->OnPacket(*seq, now);
+    twcc_->OnPacket(*seq, transport.arrival_time());
   }
   const SsrcRoute* route = Route(*packet);
   if (route == nullptr) {

@@ -308,8 +308,15 @@ void Subscriber::Allocate() {
     slot.consumer->SetTarget(allocation.target);
     if (!(allocation.target == slot.reported)) {
       slot.reported = allocation.target;
-      observer_.OnSubscriptionState(slot.track_id, allocation.target.spatial,
-                                    allocation.target.temporal, budget == kUnlimitedBudget ? 0 : budget);
+      // The target's temporal index may mean "all layers"; report the top one that exists.
+      int temporal = allocation.target.temporal;
+      const auto layers = slot.consumer->producer().layers();
+      if (allocation.target.spatial >= 0 &&
+          allocation.target.spatial < static_cast<int>(layers.size())) {
+        temporal = std::min(temporal, layers[allocation.target.spatial].temporal_layers - 1);
+      }
+      observer_.OnSubscriptionState(slot.track_id, allocation.target.spatial, temporal,
+                                    budget == kUnlimitedBudget ? 0 : budget);
     }
   }
 }
@@ -390,7 +397,9 @@ void Subscriber::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
             }
           }
         } else if (view.count() == rtc::kPsfbAfb) {
-          if (auto remb = rtc::RembView::Parse(view)) {
+          // REMB only when the subscriber has no transport-wide feedback: Chromium may send
+          // both when both are offered, and the receiver-side figure is not ours to trust then.
+          if (auto remb = rtc::RembView::Parse(view); remb && !transport_cc_negotiated_) {
             estimator_.OnRemb(remb->bitrate_bps(), context_.clock.Now());
           }
         }

@@ -75,8 +75,10 @@ void WebRtcTransport::OnDtls(std::span<const uint8_t> datagram, const SocketAddr
   dtls_.HandleDatagram(datagram);
 }
 
-void WebRtcTransport::OnSrtp(std::span<uint8_t> datagram, const SocketAddress&) {
+void WebRtcTransport::OnSrtp(std::span<uint8_t> datagram, const SocketAddress&,
+                             std::optional<transport::Timestamp> arrival) {
   if (closed_) return;
+  arrival_ = arrival.value_or(clock_.Now());
   if (!srtp_) {
     network_.drops().Count(DropReason::kSrtpNotReady);
     return;

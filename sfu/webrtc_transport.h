@@ -74,7 +74,11 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
 
   void OnStun(const transport::StunMessage& message, const transport::SocketAddress& from);
   void OnDtls(std::span<const uint8_t> datagram, const transport::SocketAddress& from);
-  void OnSrtp(std::span<uint8_t> datagram, const transport::SocketAddress& from);
+  // `arrival`: when the datagram reached the host (defaults to now); listeners read it back
+  // through arrival_time() during OnRtp/OnRtcp.
+  void OnSrtp(std::span<uint8_t> datagram, const transport::SocketAddress& from,
+              std::optional<transport::Timestamp> arrival = std::nullopt);
+  transport::Timestamp arrival_time() const { return arrival_; }
 
   // Encrypts `packet` (length bytes, in a buffer of `capacity` >= length + kSrtpTrailer) in
   // place and sends it to the selected address. False (and a counted drop) if not connected.
@@ -114,6 +118,7 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   // Addresses routed to this transport (validated checks). Few: one per candidate pair tried.
   absl::InlinedVector<transport::SocketAddress, 4> routed_;
   std::optional<transport::SocketAddress> last_valid_address_;
+  transport::Timestamp arrival_;
 };
 
 // Hands the peer's ICE credentials, DTLS fingerprint and DTLS role (RFC 5763 §5: the side

@@ -29,7 +29,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
   auto dtls_context = transport::DtlsContext::Create(certificate);
   if (!dtls_context.ok()) return dtls_context.status();
   worker->dtls_context_ = std::move(*dtls_context);
-  auto socket = transport::UdpSocket::Bind(worker->io_, options.rtc_address, *worker);
+  auto socket = transport::UdpSocket::Bind(worker->io_, options.rtc_address, *worker, clock);
   if (!socket.ok()) return socket.status();
   worker->socket_ = std::move(*socket);
 
@@ -142,7 +142,8 @@ void Worker::UnrouteAddress(const SocketAddress& address, WebRtcTransport* t) {
   if (it != transports_by_address_.end() && it->second == t) transports_by_address_.erase(it);
 }
 
-void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from) {
+void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
+                        transport::Timestamp arrival) {
   switch (transport::ClassifyPacket(data)) {
     case transport::PacketClass::kStun:
       OnStunDatagram(data, from);
@@ -162,7 +163,7 @@ void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from) {
         drops_.Count(DropReason::kUnknownRemoteAddress);
         return;
       }
-      it->second->OnSrtp(data, from);
+      it->second->OnSrtp(data, from, arrival);
       return;
     }
     case transport::PacketClass::kUnknown:

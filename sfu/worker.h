@@ -72,7 +72,8 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   DropCounters& drops() override { return drops_; }
 
   // transport::UdpSocket::Receiver
-  void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from) override;
+  void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
+                  transport::Timestamp arrival) override;
 
  private:
   Worker(int index, const WorkerOptions& options, const transport::Clock& clock,

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <time.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -9,15 +11,16 @@
 
 namespace switchyard::transport {
 
-UdpSocket::UdpSocket(boost::asio::io_context& io, Receiver& receiver)
-    : socket_(io), receiver_(receiver) {}
+UdpSocket::UdpSocket(boost::asio::io_context& io, Receiver& receiver, const Clock& clock)
+    : socket_(io), receiver_(receiver), clock_(clock) {}
 
 UdpSocket::~UdpSocket() { Close(); }
 
 absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_context& io,
                                                            const SocketAddress& local,
-                                                           Receiver& receiver) {
-  std::unique_ptr<UdpSocket> socket(new UdpSocket(io, receiver));
+                                                           Receiver& receiver,
+                                                           const Clock& clock) {
+  std::unique_ptr<UdpSocket> socket(new UdpSocket(io, receiver, clock));
   boost::system::error_code ec;
   const auto protocol = local.is_ipv6() ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4();
   socket->socket_.open(protocol, ec);
@@ -26,6 +29,8 @@ absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_conte
   // Media arrives in bursts (a keyframe is dozens of packets); large kernel buffers absorb them.
   socket->socket_.set_option(boost::asio::socket_base::receive_buffer_size(4 << 20), ec);
   socket->socket_.set_option(boost::asio::socket_base::send_buffer_size(4 << 20), ec);
+  const int on = 1;
+  ::setsockopt(socket->socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
   sockaddr_storage storage;
   const socklen_t len = local.ToSockaddr(storage);
   if (::bind(socket->socket_.native_handle(), reinterpret_cast<sockaddr*>(&storage), len) != 0) {
@@ -71,10 +76,19 @@ void UdpSocket::DrainReadable() {
       messages_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       messages_[i].msg_hdr.msg_iov = &iovecs_[i];
       messages_[i].msg_hdr.msg_iovlen = 1;
+      messages_[i].msg_hdr.msg_control = controls_[i].data();
+      messages_[i].msg_hdr.msg_controllen = controls_[i].size();
     }
     const int n = ::recvmmsg(socket_.native_handle(), messages_.data(), kBatchSize, MSG_DONTWAIT,
                              nullptr);
     if (n <= 0) return;
+    // Kernel timestamps are CLOCK_REALTIME; what matters is how long ago each datagram
+    // arrived, which maps onto any clock: arrival = now - (realtime_now - kernel_time).
+    const Timestamp now = clock_.Now();
+    timespec realtime_now;
+    ::clock_gettime(CLOCK_REALTIME, &realtime_now);
+    const int64_t realtime_now_us = int64_t{realtime_now.tv_sec} * 1'000'000 +
+                                    realtime_now.tv_nsec / 1000;
     for (int i = 0; i < n; ++i) {
       const mmsghdr& m = messages_[i];
       if (m.msg_hdr.msg_flags & MSG_TRUNC) {
@@ -86,7 +100,19 @@ void UdpSocket::DrainReadable() {
       if (!from) continue;
       ++counters_.datagrams_received;
       counters_.bytes_received += m.msg_len;
-      receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len), *from);
+      Timestamp arrival = now;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&messages_[i].msg_hdr); c != nullptr;
+           c = CMSG_NXTHDR(&messages_[i].msg_hdr, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts;
+          std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+          const int64_t kernel_us = int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+          const int64_t age_us = realtime_now_us - kernel_us;
+          // A wall clock step would make the age meaningless; then use the read time.
+          if (age_us >= 0 && age_us < 1'000'000) arrival = now - Duration(age_us);
+        }
+      }
+      receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len), *from, arrival);
       if (!socket_.is_open()) return;
     }
     if (n < static_cast<int>(kBatchSize)) return;

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "absl/status/statusor.h"
+#include "transport/clock.h"
 #include "transport/socket_address.h"
 
 namespace switchyard::transport {
@@ -29,8 +30,11 @@ class UdpSocket {
    public:
     virtual ~Receiver() = default;
     // `data` stays valid only during the call; the receiver may modify it in place (e.g. SRTP
-    // decryption).
-    virtual void OnDatagram(std::span<uint8_t> data, const SocketAddress& from) = 0;
+    // decryption). `arrival` is when the kernel received the datagram (SO_TIMESTAMPNS),
+    // expressed on the socket's clock: bandwidth estimation needs arrival times that do not
+    // include how long the datagram waited for the worker thread.
+    virtual void OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
+                            Timestamp arrival) = 0;
   };
 
   struct Counters {
@@ -45,7 +49,7 @@ class UdpSocket {
   // Binds to `local` (port 0 picks an ephemeral port). The socket starts reading on Start().
   static absl::StatusOr<std::unique_ptr<UdpSocket>> Bind(boost::asio::io_context& io,
                                                          const SocketAddress& local,
-                                                         Receiver& receiver);
+                                                         Receiver& receiver, const Clock& clock);
   ~UdpSocket();
 
   void Start();
@@ -57,18 +61,21 @@ class UdpSocket {
   const Counters& counters() const { return counters_; }
 
  private:
-  UdpSocket(boost::asio::io_context& io, Receiver& receiver);
+  UdpSocket(boost::asio::io_context& io, Receiver& receiver, const Clock& clock);
   void WaitReadable();
   void DrainReadable();
 
   boost::asio::ip::udp::socket socket_;
   Receiver& receiver_;
+  const Clock& clock_;
   SocketAddress local_address_;
   Counters counters_;
   std::array<std::array<uint8_t, kMaxDatagramSize>, kBatchSize> buffers_{};
   std::array<sockaddr_storage, kBatchSize> addresses_{};
   std::array<iovec, kBatchSize> iovecs_{};
   std::array<mmsghdr, kBatchSize> messages_{};
+  // Room for one SCM_TIMESTAMPNS control message per datagram.
+  std::array<std::array<uint8_t, CMSG_SPACE(sizeof(timespec))>, kBatchSize> controls_{};
 };
 
 }  // namespace switchyard::transport

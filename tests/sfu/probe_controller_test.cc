@@ -205,3 +205,33 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace switchyard::sfu
+
+namespace switchyard::sfu {
+namespace {
+
+TEST(ProbeBitrateEstimatorTargetTest, UnpacedTrainIsCreditedAtMostItsTarget) {
+  // 10 packets of 1000 bytes sent within 10 us (no pacer) and received 100 us apart on an
+  // unconstrained path: both rates are absurdly high, the result is the cluster's target.
+  ProbeBitrateEstimator estimator;
+  estimator.OnClusterCreated(7, 5, 5000, 3'000'000);
+  std::optional<uint64_t> result;
+  for (int i = 0; i < 10; ++i) {
+    if (auto r = estimator.HandleProbePacket(7, 1'000'000 + i, 5'000'000 + i * 100, 1000)) result = r;
+  }
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, 3'000'000u);
+
+  // The same train through a 1 Mbps bottleneck arrives 8 ms apart per packet: the receive
+  // rate (below the target) is what counts.
+  estimator.OnClusterCreated(8, 5, 5000, 3'000'000);
+  result.reset();
+  for (int i = 0; i < 10; ++i) {
+    if (auto r = estimator.HandleProbePacket(8, 2'000'000 + i, 6'000'000 + i * 8000, 1000)) result = r;
+  }
+  ASSERT_TRUE(result);
+  EXPECT_LT(*result, 1'100'000u);
+  EXPECT_GT(*result, 700'000u);
+}
+
+}  // namespace
+}  // namespace switchyard::sfu
