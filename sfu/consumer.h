@@ -34,6 +34,9 @@ class ConsumerSink {
   // it for bandwidth estimation under `transport_sequence_number`.
   virtual bool SendRtpPacket(uint8_t* packet, size_t length, size_t capacity,
                              uint16_t transport_sequence_number) = 0;
+  // The producer's layers changed (one started or stopped, or they were re-ranked): allocate
+  // again soon rather than at the next periodic allocation.
+  virtual void OnLayersChanged() = 0;
 };
 
 // Header extension ids of the subscriber's PeerConnection (0 = not negotiated) and how the
@@ -80,7 +83,11 @@ class Consumer {
   int current_spatial() const { return forwarder_.current_spatial(); }
   int current_temporal() const { return forwarder_.current_temporal(); }
   void SetLayerActive(int spatial, bool active) { forwarder_.SetLayerActive(spatial, active); }
-  void OnLayersReordered() { forwarder_.Restart(); }
+  void OnLayersReordered() {
+    forwarder_.Restart();
+    sink_.OnLayersChanged();
+  }
+  void OnLayerActivityChanged() { sink_.OnLayersChanged(); }
 
   // The subscriber asked for a keyframe (PLI/FIR for our SSRC).
   void OnKeyframeRequest();

@@ -211,14 +211,21 @@ void Producer::RankLayers() {
       }
     }
   }
+  bool activity_changed = false;
   for (size_t rank = 0; rank < n; ++rank) {
     RecvStream& s = *streams_[encoding_of_[rank]];
     LayerInfo& info = layers_[rank];
+    if (info.active != s.active(now)) activity_changed = true;
     info.active = s.active(now);
     info.bitrate_bps = s.bitrate_bps(now);
     info.temporal_layers = s.temporal_layers();
     info.width = s.width();
     info.height = s.height();
+  }
+  // A layer that starts is most often a publisher that just started: subscribers should pick
+  // it within a tick, not at their next periodic allocation.
+  if (activity_changed) {
+    for (Consumer* consumer : consumers_) consumer->OnLayerActivityChanged();
   }
 }
 

@@ -62,6 +62,7 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   uint16_t NextTransportSequenceNumber() override { return ++transport_sequence_; }
   bool SendRtpPacket(uint8_t* packet, size_t length, size_t capacity,
                      uint16_t transport_sequence_number) override;
+  void OnLayersChanged() override { last_allocation_.reset(); }
 
  private:
   // One m-line of the subscriber PeerConnection. Once offered a mid is never reused for
