@@ -11,6 +11,7 @@
 #include "rtc/rtp_header_extensions.h"
 #include "rtc/rtp_packet.h"
 #include "rtc/rtp_rewriter.h"
+#include "rtc/rtx.h"
 #include "rtc/vp8_payload_descriptor.h"
 
 namespace {
@@ -101,6 +102,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto codec : {switchyard::rtc::VideoCodec::kVp8, switchyard::rtc::VideoCodec::kVp9,
                      switchyard::rtc::VideoCodec::kH264, switchyard::rtc::VideoCodec::kAv1}) {
     switchyard::rtc::IsKeyframe(codec, payload);
+  }
+  (void)switchyard::rtc::ParseVp8KeyframeSize(payload);
+  // Any packet may arrive on an RTX SSRC (RFC 4588): unwrapping must stay in bounds and, when
+  // it succeeds, produce a packet that parses.
+  static std::array<uint8_t, 70000> restored;
+  const size_t restored_size =
+      switchyard::rtc::UnwrapRtx(*packet, 0x11223344, 96, std::span<uint8_t>(restored));
+  if (restored_size > 0) {
+    Check(switchyard::rtc::RtpPacketView::Parse(
+              std::span<const uint8_t>(restored.data(), restored_size))
+              .has_value());
   }
   return 0;
 }
