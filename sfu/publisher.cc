@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rtc/codec_capabilities.h"
 #include "rtc/rtcp_builder.h"
@@ -254,6 +255,7 @@ void Publisher::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
 }
 
 void Publisher::OnTransportConnected(WebRtcTransport&) {
+  ++dtls_handshakes_ok_;
   // Subscribers may have been waiting for a keyframe; ask now that the publisher is reachable.
   for (auto& producer : producers_) {
     if (!producer->consumers().empty()) producer->RequestKeyframe(-1);
@@ -261,6 +263,7 @@ void Publisher::OnTransportConnected(WebRtcTransport&) {
 }
 
 void Publisher::OnTransportClosed(WebRtcTransport&, const std::string& reason) {
+  if (absl::StartsWith(reason, "DTLS failed")) ++dtls_handshakes_failed_;
   delegate_.OnPublisherClosed(reason);
 }
 
@@ -276,6 +279,7 @@ void Publisher::SendKeyframeRequest(uint32_t media_ssrc, bool use_fir) {
   const size_t length = use_fir
                             ? rtc::WriteFir(out, kFeedbackSenderSsrc, media_ssrc, fir_sequence_++)
                             : rtc::WritePli(out, kFeedbackSenderSsrc, media_ssrc);
+  if (length > 0 && transport_ && transport_->connected()) ++plis_sent_;
   SendRtcp(buffer, length);
 }
 

@@ -48,6 +48,11 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
 
   uint64_t rtp_packets_received() const { return rtp_packets_received_; }
   uint64_t nacks_sent() const { return nacks_sent_; }
+  // Metrics: keyframe requests sent (PLI, or FIR when that is all the publisher negotiated);
+  // DTLS handshakes of this transport that completed or failed.
+  uint64_t plis_sent() const { return plis_sent_; }
+  uint64_t dtls_handshakes_ok() const { return dtls_handshakes_ok_; }
+  uint64_t dtls_handshakes_failed() const { return dtls_handshakes_failed_; }
 
  private:
   struct SsrcRoute {
@@ -86,6 +91,9 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
   transport::Duration rtt_ = std::chrono::milliseconds(100);
   uint64_t rtp_packets_received_ = 0;
   uint64_t nacks_sent_ = 0;
+  uint64_t plis_sent_ = 0;
+  uint64_t dtls_handshakes_ok_ = 0;
+  uint64_t dtls_handshakes_failed_ = 0;
 };
 
 }  // namespace switchyard::sfu

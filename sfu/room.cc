@@ -17,7 +17,45 @@ std::string ErrorCodeFor(const absl::Status& status) {
   }
 }
 
+Room::Counters CountersOf(Participant& p) {
+  Room::Counters c;
+  for (const auto& producer : p.producers()) {
+    if (producer->kind() == rtc::MediaKind::kAudio) ++c.audio_tracks;
+    if (producer->kind() == rtc::MediaKind::kVideo) ++c.video_tracks;
+  }
+  c.consumers = p.subscriber().consumer_count();
+  c.nacks_sent = p.publisher().nacks_sent();
+  c.nacks_received = p.subscriber().nacks_received();
+  c.plis_sent = p.publisher().plis_sent();
+  c.plis_received = p.subscriber().plis_received();
+  c.dtls_handshakes_ok = p.publisher().dtls_handshakes_ok() + p.subscriber().dtls_handshakes_ok();
+  c.dtls_handshakes_failed =
+      p.publisher().dtls_handshakes_failed() + p.subscriber().dtls_handshakes_failed();
+  return c;
+}
+
 }  // namespace
+
+void Room::Counters::AddTotals(const Counters& other) {
+  nacks_sent += other.nacks_sent;
+  nacks_received += other.nacks_received;
+  plis_sent += other.plis_sent;
+  plis_received += other.plis_received;
+  dtls_handshakes_ok += other.dtls_handshakes_ok;
+  dtls_handshakes_failed += other.dtls_handshakes_failed;
+}
+
+Room::Counters Room::CollectCounters() const {
+  Counters total = departed_;
+  for (const auto& p : participants_) {
+    const Counters c = CountersOf(*p);
+    total.audio_tracks += c.audio_tracks;
+    total.video_tracks += c.video_tracks;
+    total.consumers += c.consumers;
+    total.AddTotals(c);
+  }
+  return total;
+}
 
 Room::Room(WorkerContext& context, std::string name) : context_(context), name_(std::move(name)) {}
 
@@ -116,6 +154,7 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
   std::unique_ptr<Participant> leaving = std::move(*it);
   participants_.erase(it);
   leaving->Close();
+  departed_.AddTotals(CountersOf(*leaving));
   speakers_.Remove(leaving->key());
   // Consumers of the leaving participant's producers must go before the producers do.
   for (const auto& producer : leaving->producers()) {

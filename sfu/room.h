@@ -48,6 +48,23 @@ class Room {
 
   void OnTimer();
 
+  // Metrics. The track and consumer figures are current; the feedback and DTLS totals include
+  // participants that have left, so they only grow while the room exists.
+  struct Counters {
+    size_t audio_tracks = 0;
+    size_t video_tracks = 0;
+    size_t consumers = 0;
+    uint64_t nacks_sent = 0;      // sequence numbers we NACKed to publishers
+    uint64_t nacks_received = 0;  // sequence numbers subscribers NACKed to us
+    uint64_t plis_sent = 0;       // keyframe requests to publishers
+    uint64_t plis_received = 0;   // keyframe requests from subscribers
+    uint64_t dtls_handshakes_ok = 0;
+    uint64_t dtls_handshakes_failed = 0;
+    // Adds the totals (not the current figures) of `other`.
+    void AddTotals(const Counters& other);
+  };
+  Counters CollectCounters() const;
+
  private:
   WorkerContext& context_;
   const std::string name_;
@@ -57,6 +74,7 @@ class Room {
   uint64_t next_key_ = 1;
   ActiveSpeakerDetector speakers_;
   std::vector<std::string> announced_speakers_;
+  Counters departed_;  // totals of participants that left
 };
 
 }  // namespace switchyard::sfu

@@ -388,10 +388,12 @@ void Subscriber::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
       case rtc::kRtcpPayloadSpecificFeedback:
         if (view.count() == rtc::kPsfbPli) {
           if (auto pli = rtc::PliView::Parse(view)) {
+            ++plis_received_;
             if (Consumer* c = FindConsumerBySsrc(pli->media_ssrc())) c->OnKeyframeRequest();
           }
         } else if (view.count() == rtc::kPsfbFir) {
           if (auto fir = rtc::FirView::Parse(view)) {
+            plis_received_ += fir->entry_count();
             for (size_t i = 0; i < fir->entry_count(); ++i) {
               if (Consumer* c = FindConsumerBySsrc(fir->entry(i).ssrc)) c->OnKeyframeRequest();
             }
@@ -407,6 +409,7 @@ void Subscriber::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
       case rtc::kRtcpTransportLayerFeedback:
         if (view.count() == rtc::kRtpfbNack) {
           if (auto nack = rtc::NackView::Parse(view)) {
+            nack->ForEachLostSequence([this](uint16_t) { ++nacks_received_; });
             if (Consumer* c = FindConsumerBySsrc(nack->media_ssrc())) {
               nack->ForEachLostSequence(
                   [&](uint16_t seq) { c->Retransmit(seq, context_.scratch); });
@@ -436,13 +439,21 @@ void Subscriber::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
   if (!ok) context_.network.drops().Count(DropReason::kMalformedRtcp);
 }
 
+size_t Subscriber::consumer_count() const {
+  size_t count = 0;
+  for (const Slot& slot : slots_) count += slot.consumer != nullptr ? 1 : 0;
+  return count;
+}
+
 void Subscriber::OnTransportConnected(WebRtcTransport&) {
+  ++dtls_handshakes_ok_;
   for (Slot& slot : slots_) {
     if (slot.consumer) slot.consumer->OnKeyframeRequest();
   }
 }
 
 void Subscriber::OnTransportClosed(WebRtcTransport&, const std::string& reason) {
+  if (reason.rfind("DTLS failed", 0) == 0) ++dtls_handshakes_failed_;
   delegate_.OnSubscriberClosed(reason);
 }
 

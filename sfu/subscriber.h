@@ -57,6 +57,14 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   uint64_t estimate_bps() const;
   Consumer* FindConsumerByTrack(const std::string& track_id);
 
+  // Metrics: active consumers; sequence numbers the browser NACKed; keyframe requests (PLI and
+  // FIR entries) it sent; DTLS handshakes of this transport that completed or failed.
+  size_t consumer_count() const;
+  uint64_t nacks_received() const { return nacks_received_; }
+  uint64_t plis_received() const { return plis_received_; }
+  uint64_t dtls_handshakes_ok() const { return dtls_handshakes_ok_; }
+  uint64_t dtls_handshakes_failed() const { return dtls_handshakes_failed_; }
+
   // ConsumerSink
   bool sink_connected() const override;
   uint16_t NextTransportSequenceNumber() override { return ++transport_sequence_; }
@@ -120,6 +128,10 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   std::optional<transport::Timestamp> last_allocation_;
   std::optional<transport::Timestamp> last_sender_report_;
   std::vector<PacketFeedback> feedback_;  // reused across feedback packets
+  uint64_t nacks_received_ = 0;
+  uint64_t plis_received_ = 0;
+  uint64_t dtls_handshakes_ok_ = 0;
+  uint64_t dtls_handshakes_failed_ = 0;
 };
 
 }  // namespace switchyard::sfu

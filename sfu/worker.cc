@@ -1,12 +1,11 @@
 #include "sfu/worker.h"
 
+#include <algorithm>
 #include <future>
 
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "transport/packet_demux.h"
-#include "transport/stun_message.h"
 
 namespace switchyard::sfu {
 
@@ -81,8 +80,11 @@ void Worker::Post(std::function<void()> task) { boost::asio::post(io_, std::move
 
 void Worker::ScheduleTimer() {
   timer_.expires_after(options_.timer_interval);
+  timer_due_ = clock_.Now() + options_.timer_interval;
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    event_loop_lag_ = std::max(transport::Duration(0), clock_.Now() - timer_due_);
+    event_loop_lag_max_ = std::max(event_loop_lag_max_, event_loop_lag_);
     std::vector<std::string> empty;
     for (auto& [name, room] : rooms_) {
       room->OnTimer();
@@ -106,13 +108,26 @@ Room* Worker::FindRoom(const std::string& name) {
 
 void Worker::RemoveRoomIfEmpty(const std::string& name) {
   auto it = rooms_.find(name);
-  if (it != rooms_.end() && it->second->empty()) rooms_.erase(it);
+  if (it != rooms_.end() && it->second->empty()) {
+    closed_rooms_.AddTotals(it->second->CollectCounters());
+    rooms_.erase(it);
+  }
 }
 
 Worker::Stats Worker::CollectStats() const {
   Stats stats;
   stats.rooms = rooms_.size();
-  for (const auto& [name, room] : rooms_) stats.participants += room->participant_count();
+  stats.media = closed_rooms_;
+  for (const auto& [name, room] : rooms_) {
+    stats.participants += room->participant_count();
+    const Room::Counters c = room->CollectCounters();
+    stats.media.audio_tracks += c.audio_tracks;
+    stats.media.video_tracks += c.video_tracks;
+    stats.media.consumers += c.consumers;
+    stats.media.AddTotals(c);
+  }
+  stats.event_loop_lag = event_loop_lag_;
+  stats.event_loop_lag_max = event_loop_lag_max_;
   stats.socket = socket_->counters();
   for (size_t i = 0; i < stats.drops.size(); ++i) {
     stats.drops[i] = drops_.Get(static_cast<DropReason>(i));
@@ -125,66 +140,24 @@ bool Worker::SendDatagram(std::span<const uint8_t> data, const SocketAddress& to
 }
 
 void Worker::RegisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
-  transports_by_ufrag_[ufrag] = t;
+  router_.RegisterUfrag(ufrag, t);
 }
 
 void Worker::UnregisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
-  auto it = transports_by_ufrag_.find(ufrag);
-  if (it != transports_by_ufrag_.end() && it->second == t) transports_by_ufrag_.erase(it);
+  router_.UnregisterUfrag(ufrag, t);
 }
 
 void Worker::RouteAddress(const SocketAddress& address, WebRtcTransport* t) {
-  transports_by_address_[address] = t;
+  router_.RouteAddress(address, t);
 }
 
 void Worker::UnrouteAddress(const SocketAddress& address, WebRtcTransport* t) {
-  auto it = transports_by_address_.find(address);
-  if (it != transports_by_address_.end() && it->second == t) transports_by_address_.erase(it);
+  router_.UnrouteAddress(address, t);
 }
 
 void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
                         transport::Timestamp arrival) {
-  switch (transport::ClassifyPacket(data)) {
-    case transport::PacketClass::kStun:
-      OnStunDatagram(data, from);
-      return;
-    case transport::PacketClass::kDtls: {
-      auto it = transports_by_address_.find(from);
-      if (it == transports_by_address_.end()) {
-        drops_.Count(DropReason::kUnknownRemoteAddress);
-        return;
-      }
-      it->second->OnDtls(data, from);
-      return;
-    }
-    case transport::PacketClass::kRtpOrRtcp: {
-      auto it = transports_by_address_.find(from);
-      if (it == transports_by_address_.end()) {
-        drops_.Count(DropReason::kUnknownRemoteAddress);
-        return;
-      }
-      it->second->OnSrtp(data, from, arrival);
-      return;
-    }
-    case transport::PacketClass::kUnknown:
-      drops_.Count(DropReason::kUnknownPacketClass);
-      return;
-  }
-}
-
-void Worker::OnStunDatagram(std::span<const uint8_t> data, const SocketAddress& from) {
-  auto message = transport::StunMessage::Parse(data);
-  if (!message.ok()) {
-    drops_.Count(DropReason::kMalformedStun);
-    return;
-  }
-  const auto ufrag = transport::LocalUfragFromUsername(message->username().value_or(""));
-  auto it = transports_by_ufrag_.find(absl::string_view(ufrag.data(), ufrag.size()));
-  if (it == transports_by_ufrag_.end()) {
-    drops_.Count(DropReason::kStunUnknownUfrag);
-    return;
-  }
-  it->second->OnStun(*message, from);
+  router_.Deliver(data, from, arrival);
 }
 
 }  // namespace switchyard::sfu

@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "sfu/datagram_router.h"
 #include "sfu/drop_reason.h"
 #include "sfu/room.h"
 #include "sfu/webrtc_transport.h"
@@ -40,6 +41,12 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
     size_t participants = 0;
     transport::UdpSocket::Counters socket;
     std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
+    // Tracks, consumers, NACK/PLI and DTLS totals over every room this worker has had.
+    Room::Counters media;
+    // Event-loop lag: how late the periodic timer fired against its schedule (a busy or
+    // starved worker thread shows here first). Last tick and worst since start.
+    transport::Duration event_loop_lag{0};
+    transport::Duration event_loop_lag_max{0};
   };
 
   // Binds the socket (so its address is known before Start()).
@@ -54,6 +61,8 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   void Post(std::function<void()> task);
 
   int index() const { return index_; }
+  // Between Start() and Stop(). Thread-safe.
+  bool running() const { return running_.load(); }
   const transport::SocketAddress& rtc_address() const { return socket_->local_address(); }
 
   // Worker thread only.
@@ -79,7 +88,6 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   Worker(int index, const WorkerOptions& options, const transport::Clock& clock,
          const transport::Certificate& certificate);
   void ScheduleTimer();
-  void OnStunDatagram(std::span<const uint8_t> data, const transport::SocketAddress& from);
 
   const int index_;
   const WorkerOptions options_;
@@ -94,12 +102,15 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   std::unique_ptr<WorkerContext> context_;
   std::array<uint8_t, transport::UdpSocket::kMaxDatagramSize + 64> scratch_{};
   DropCounters drops_;
-  absl::flat_hash_map<std::string, WebRtcTransport*> transports_by_ufrag_;
-  absl::flat_hash_map<transport::SocketAddress, WebRtcTransport*, transport::SocketAddressHash>
-      transports_by_address_;
+  DatagramRouter router_{drops_};
   absl::flat_hash_map<std::string, std::unique_ptr<Room>> rooms_;
   std::thread thread_;
   std::atomic<bool> running_{false};
+  // Worker thread only: metrics state.
+  Room::Counters closed_rooms_;  // totals of rooms already removed
+  transport::Timestamp timer_due_{};
+  transport::Duration event_loop_lag_{0};
+  transport::Duration event_loop_lag_max_{0};
 };
 
 }  // namespace switchyard::sfu

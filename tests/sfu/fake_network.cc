@@ -85,64 +85,25 @@ uint64_t FakeNetwork::delivered_to(const SocketAddress& address) const {
   return it == delivered_.end() ? 0 : it->second;
 }
 
-// Mirrors sfu::Worker::OnDatagram / OnStunDatagram.
+// The same router the Worker uses, so the fake routes exactly like production.
 void FakeNetwork::DeliverToServer(std::span<uint8_t> data, const SocketAddress& from) {
-  switch (transport::ClassifyPacket(data)) {
-    case transport::PacketClass::kStun: {
-      auto message = transport::StunMessage::Parse(data);
-      if (!message.ok()) {
-        drops_.Count(DropReason::kMalformedStun);
-        return;
-      }
-      const auto ufrag = transport::LocalUfragFromUsername(message->username().value_or(""));
-      auto it = by_ufrag_.find(std::string(ufrag));
-      if (it == by_ufrag_.end()) {
-        drops_.Count(DropReason::kStunUnknownUfrag);
-        return;
-      }
-      it->second->OnStun(*message, from);
-      return;
-    }
-    case transport::PacketClass::kDtls: {
-      auto it = by_address_.find(from);
-      if (it == by_address_.end()) {
-        drops_.Count(DropReason::kUnknownRemoteAddress);
-        return;
-      }
-      it->second->OnDtls(data, from);
-      return;
-    }
-    case transport::PacketClass::kRtpOrRtcp: {
-      auto it = by_address_.find(from);
-      if (it == by_address_.end()) {
-        drops_.Count(DropReason::kUnknownRemoteAddress);
-        return;
-      }
-      it->second->OnSrtp(data, from);
-      return;
-    }
-    case transport::PacketClass::kUnknown:
-      drops_.Count(DropReason::kUnknownPacketClass);
-      return;
-  }
+  router_.Deliver(data, from);
 }
 
 void FakeNetwork::RegisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
-  by_ufrag_[ufrag] = t;
+  router_.RegisterUfrag(ufrag, t);
 }
 
 void FakeNetwork::UnregisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
-  auto it = by_ufrag_.find(ufrag);
-  if (it != by_ufrag_.end() && it->second == t) by_ufrag_.erase(it);
+  router_.UnregisterUfrag(ufrag, t);
 }
 
 void FakeNetwork::RouteAddress(const SocketAddress& address, WebRtcTransport* t) {
-  by_address_[address] = t;
+  router_.RouteAddress(address, t);
 }
 
 void FakeNetwork::UnrouteAddress(const SocketAddress& address, WebRtcTransport* t) {
-  auto it = by_address_.find(address);
-  if (it != by_address_.end() && it->second == t) by_address_.erase(it);
+  router_.UnrouteAddress(address, t);
 }
 
 SocketAddress FakeWorker::DefaultServerAddress() {

@@ -20,6 +20,7 @@
 #include "transport/certificate.h"
 #include "transport/clock.h"
 #include "transport/dtls_context.h"
+#include "sfu/datagram_router.h"
 #include "transport/socket_address.h"
 
 namespace switchyard::sfu::testing {
@@ -82,8 +83,8 @@ class FakeNetwork final : public TransportNetwork {
   void UnrouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   DropCounters& drops() override { return drops_; }
 
-  size_t registered_ufrags() const { return by_ufrag_.size(); }
-  size_t routed_addresses() const { return by_address_.size(); }
+  size_t registered_ufrags() const { return router_.ufrag_count(); }
+  size_t routed_addresses() const { return router_.address_count(); }
 
  private:
   void DeliverToServer(std::span<uint8_t> data, const transport::SocketAddress& from);
@@ -98,9 +99,7 @@ class FakeNetwork final : public TransportNetwork {
   std::vector<TestPeer*> peers_;
   absl::flat_hash_map<TestPeer*, transport::SocketAddress> peer_addresses_;
   DropCounters drops_;
-  absl::flat_hash_map<std::string, WebRtcTransport*> by_ufrag_;
-  absl::flat_hash_map<transport::SocketAddress, WebRtcTransport*, transport::SocketAddressHash>
-      by_address_;
+  DatagramRouter router_{drops_};
 };
 
 // A single-threaded stand-in for sfu::Worker: a FakeClock, a fresh certificate and DTLS
