@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/metrics.h"
 #include "api/signaling_session.h"
 
 namespace switchyard::api {
@@ -52,8 +53,13 @@ namespace {
 // One HTTP/1.1 connection: serves requests until it is upgraded to the signaling WebSocket.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, const std::filesystem::path& web_dir, sfu::WorkerPool& pool)
-      : stream_(std::move(socket)), web_dir_(web_dir), pool_(pool) {}
+  HttpSession(tcp::socket socket, const std::filesystem::path& web_dir, sfu::WorkerPool& pool,
+              MetricsCollector& collector, HttpRequestCounts& requests)
+      : stream_(std::move(socket)),
+        web_dir_(web_dir),
+        pool_(pool),
+        collector_(collector),
+        requests_(requests) {}
 
   void Start() { Read(); }
 
@@ -72,8 +78,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Handle() {
+    const std::string target(request_.target());
+    path_label_ = HttpPathLabel(target, /*is_static_file=*/false);
     if (beast::websocket::is_upgrade(request_)) {
       if (request_.target() != "/ws") return Respond(http::status::not_found, "no such socket\n");
+      requests_.Count(path_label_, static_cast<int>(http::status::switching_protocols));
       stream_.expires_never();
       auto session = std::make_shared<SignalingSession>(stream_.release_socket(), pool_);
       session->Start(std::move(request_));
@@ -82,15 +91,43 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
       return Respond(http::status::method_not_allowed, "method not allowed\n");
     }
-    const std::string target(request_.target());
     if (target == "/healthz") return Respond(http::status::ok, "ok\n");
+    if (target == "/readyz") return Ready();
+    if (target == "/metrics") return Metrics();
     auto file = LoadStaticFile(web_dir_, target);
     if (!file) return Respond(http::status::not_found, "not found\n");
+    path_label_ = HttpPathLabel(target, /*is_static_file=*/true);
     Respond(http::status::ok, std::move(file->body), file->content_type);
   }
 
+  // Answered once every worker replied (the session reads no further request meanwhile).
+  void Ready() {
+    collector_.Ping([self = shared_from_this()](absl::Status status) {
+      if (status.ok()) return self->Respond(http::status::ok, "ready\n");
+      self->Respond(http::status::service_unavailable,
+                    absl::StrCat("not ready: ", status.message(), "\n"));
+    });
+  }
+
+  void Metrics() {
+    collector_.Collect([self = shared_from_this()](
+                           absl::StatusOr<MetricsCollector::Snapshot> snapshot) {
+      if (!snapshot.ok()) {
+        return self->Respond(http::status::service_unavailable,
+                             absl::StrCat("metrics unavailable: ", snapshot.status().message(),
+                                          "\n"));
+      }
+      // Counted first so this scrape sees itself, like any other answered request.
+      self->requests_.Count(self->path_label_, static_cast<int>(http::status::ok));
+      self->Respond(http::status::ok, RenderMetrics(*snapshot, self->requests_),
+                    kPrometheusContentType, /*counted=*/true);
+    });
+  }
+
   void Respond(http::status status, std::string body,
-               const std::string& content_type = "text/plain; charset=utf-8") {
+               const std::string& content_type = "text/plain; charset=utf-8",
+               bool counted = false) {
+    if (!counted) requests_.Count(path_label_, static_cast<int>(status));
     auto response = std::make_shared<http::response<http::string_body>>(status, request_.version());
     response->set(http::field::server, "switchyard");
     response->set(http::field::content_type, content_type);
@@ -114,6 +151,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   const std::filesystem::path& web_dir_;
   sfu::WorkerPool& pool_;
+  MetricsCollector& collector_;
+  HttpRequestCounts& requests_;
+  std::string path_label_ = "other";
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
@@ -123,7 +163,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 HttpServer::HttpServer(boost::asio::io_context& io, std::filesystem::path web_dir,
                        sfu::WorkerPool& pool)
-    : io_(io), acceptor_(io), web_dir_(std::move(web_dir)), pool_(pool) {}
+    : io_(io),
+      acceptor_(io),
+      web_dir_(std::move(web_dir)),
+      pool_(pool),
+      collector_(io, pool.workers()) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(boost::asio::io_context& io,
                                                                const std::string& address,
@@ -158,7 +202,10 @@ uint16_t HttpServer::port() const { return acceptor_.local_endpoint().port(); }
 void HttpServer::Accept() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), web_dir_, pool_)->Start();
+    if (!ec) {
+      std::make_shared<HttpSession>(std::move(socket), web_dir_, pool_, collector_, requests_)
+          ->Start();
+    }
     Accept();
   });
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "absl/status/statusor.h"
+#include "api/metrics_collector.h"
 #include "sfu/worker_pool.h"
 
 namespace switchyard::api {
@@ -25,7 +26,9 @@ std::optional<StaticFile> LoadStaticFile(const std::filesystem::path& root,
                                          const std::string& target);
 
 // The control plane's HTTP server: the demo page's static files, the signaling WebSocket at
-// /ws, and /healthz. Runs on the control thread's io_context, never on a worker.
+// /ws, /healthz (the process answers), /readyz (every worker is running and answered within
+// a second) and /metrics (Prometheus text format). Runs on the control thread's io_context,
+// never on a worker: metrics and readiness ask the workers by posting to them.
 class HttpServer {
  public:
   static absl::StatusOr<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io,
@@ -45,6 +48,8 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::filesystem::path web_dir_;
   sfu::WorkerPool& pool_;
+  MetricsCollector collector_;
+  HttpRequestCounts requests_;
 };
 
 }  // namespace switchyard::api
