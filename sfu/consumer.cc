@@ -146,6 +146,7 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
     slot.encoding = static_cast<uint8_t>(current_encoding_ < 0 ? 0 : current_encoding_);
     slot.output_timestamp = timestamp;
     slot.has_vp8 = false;
+    slot.retransmitted = false;
     last_timestamp_ = timestamp;
     last_timestamp_time_ = clock_.Now();
   }
@@ -157,16 +158,26 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
 }
 
 bool Consumer::Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch) {
-  const SentPacket& slot = sent_[sequence_number % kSentHistory];
+  SentPacket& slot = sent_[sequence_number % kSentHistory];
   if (slot.output_sequence != sequence_number) return false;
+  const transport::Timestamp now = clock_.Now();
+  if (slot.retransmitted && now - slot.retransmitted_at < rtt_) {
+    ++retransmissions_suppressed_;
+    return false;
+  }
   const auto cached = producer_.stream(slot.encoding).cache().Get(slot.input_sequence);
   if (!cached) return false;
   const auto original = rtc::RtpPacketView::Parse(*cached);
   if (!original) return false;
   std::optional<rtc::Vp8PayloadDescriptor> vp8;
   if (slot.has_vp8) vp8 = rtc::Vp8PayloadDescriptor::Parse(original->payload());
-  return Send(*original, sequence_number, slot.output_timestamp, vp8 ? &*vp8 : nullptr,
-              vp8 ? &slot.vp8 : nullptr, scratch, /*retransmission=*/true);
+  if (!Send(*original, sequence_number, slot.output_timestamp, vp8 ? &*vp8 : nullptr,
+            vp8 ? &slot.vp8 : nullptr, scratch, /*retransmission=*/true)) {
+    return false;
+  }
+  slot.retransmitted = true;
+  slot.retransmitted_at = now;
+  return true;
 }
 
 bool Consumer::SendPadding(size_t padding_size, std::span<uint8_t> scratch) {

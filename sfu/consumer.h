@@ -92,8 +92,14 @@ class Consumer {
   // The subscriber asked for a keyframe (PLI/FIR for our SSRC).
   void OnKeyframeRequest();
   // The subscriber NACKed `sequence_number` (ours): resend it from the producer's cache, as
-  // RTX when negotiated (RFC 4588), else in the original stream. False if it is gone.
+  // RTX when negotiated (RFC 4588), else in the original stream. False if it is gone, or if
+  // it was already resent less than one round trip ago: that copy may still be on its way (a
+  // receiver re-NACKs on its own timer, not knowing our path's queueing delay), and resending
+  // again only feeds a congested link (libwebrtc's RtpPacketHistory and mediasoup do the same).
   bool Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch);
+  // Round trip to the subscriber (from its receiver reports); kDefaultRtt until measured.
+  static constexpr transport::Duration kDefaultRtt = std::chrono::milliseconds(100);
+  void set_rtt(transport::Duration rtt) { rtt_ = rtt; }
   // A padding-only packet on our RTX stream for bandwidth probing; false without RTX.
   bool SendPadding(size_t padding_size, std::span<uint8_t> scratch);
 
@@ -103,6 +109,7 @@ class Consumer {
   uint64_t packets_sent() const { return packets_sent_; }
   uint64_t octets_sent() const { return octets_sent_; }
   uint64_t retransmissions_sent() const { return retransmissions_sent_; }
+  uint64_t retransmissions_suppressed() const { return retransmissions_suppressed_; }
 
  private:
   struct SentPacket {
@@ -112,6 +119,8 @@ class Consumer {
     bool has_vp8 = false;
     uint32_t output_timestamp = 0;
     Vp8Output vp8;
+    bool retransmitted = false;
+    transport::Timestamp retransmitted_at;
   };
   static constexpr size_t kSentHistory = 1024;
 
@@ -135,6 +144,8 @@ class Consumer {
   uint64_t packets_sent_ = 0;
   uint64_t octets_sent_ = 0;
   uint64_t retransmissions_sent_ = 0;
+  uint64_t retransmissions_suppressed_ = 0;
+  transport::Duration rtt_ = kDefaultRtt;
   uint32_t last_timestamp_ = 0;
   transport::Timestamp last_timestamp_time_;
 };

@@ -428,6 +428,9 @@ void Subscriber::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
           if (auto rtt = RttFromReportBlock(ntp_.NowCompact(), block.last_sr,
                                             block.delay_since_last_sr)) {
             estimator_.OnRtt(*rtt);
+            for (Slot& slot : slots_) {
+              if (slot.consumer) slot.consumer->set_rtt(*rtt);
+            }
           }
         }
         return;

@@ -341,6 +341,7 @@ void TestPeer::OnSrtp(std::span<uint8_t> datagram) {
       return;
     }
     ++stats_.rtcp_received;
+    if (rtcp_observer_) rtcp_observer_(std::span<const uint8_t>(datagram.data(), length));
     if (record_packets_) received_rtcp_.emplace_back(datagram.begin(), datagram.begin() + length);
     return;
   }
@@ -355,6 +356,7 @@ void TestPeer::OnSrtp(std::span<uint8_t> datagram) {
     return;
   }
   ++stats_.rtp_received;
+  if (rtp_observer_) rtp_observer_(*packet);
   if (!record_packets_) return;
   ReceivedRtp received;
   received.ssrc = packet->ssrc();
@@ -413,6 +415,21 @@ bool TestPeer::SendRtp(const RtpHeaderFields& header, std::span<const uint8_t> p
   if (!datagram) return false;
   ++stats_.rtp_sent;
   Send(*datagram);
+  return true;
+}
+
+bool TestPeer::SendRtpPacket(std::span<const uint8_t> packet) {
+  if (!srtp_ || packet.size() < rtc::kRtpFixedHeaderSize) return false;
+  std::vector<uint8_t> buffer(packet.begin(), packet.end());
+  buffer.resize(packet.size() + transport::SrtpSession::kMaxTrailer);
+  size_t out_length = 0;
+  if (srtp_->ProtectRtp(buffer.data(), packet.size(), buffer.size(), out_length) !=
+      transport::SrtpError::kOk) {
+    return false;
+  }
+  buffer.resize(out_length);
+  ++stats_.rtp_sent;
+  Send(buffer);
   return true;
 }
 

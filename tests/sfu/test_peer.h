@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rtc/media_kind.h"
+#include "rtc/rtp_packet.h"
 #include "rtc/session_description.h"
 #include "sfu/participant_observer.h"
 #include "transport/certificate.h"
@@ -210,11 +211,24 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   std::optional<std::vector<uint8_t>> ProtectRtp(const RtpHeaderFields& header,
                                                  std::span<const uint8_t> payload);
 
+  // Raw access for scenario peers that build their own packets (e.g. with RFC 8285 header
+  // extensions, tests/sfu/simulcast_publisher_peer.h) or need every packet's extensions
+  // (transport-wide sequence numbers, tests/sfu/feedback_subscriber_peer.h).
+  // SendRtpPacket SRTP-protects and sends a complete RTP packet; false (nothing sent) before
+  // connected() or when protection fails.
+  bool SendRtpPacket(std::span<const uint8_t> packet);
+  // Called with every decrypted RTP packet / RTCP compound, before it is recorded. The
+  // observer must not destroy the peer.
+  using RtpObserver = std::function<void(const rtc::RtpPacketView& packet)>;
+  using RtcpObserver = std::function<void(std::span<const uint8_t> compound)>;
+  void set_rtp_observer(RtpObserver observer) { rtp_observer_ = std::move(observer); }
+  void set_rtcp_observer(RtcpObserver observer) { rtcp_observer_ = std::move(observer); }
+
   void set_record_packets(bool record) { record_packets_ = record; }
   const std::vector<ReceivedRtp>& received_rtp() const { return received_rtp_; }
   std::vector<ReceivedRtp> ReceivedRtpFor(uint32_t ssrc) const;
   const std::vector<std::vector<uint8_t>>& received_rtcp() const { return received_rtcp_; }
-  // PLI / FIR entries addressed to `media_ssrc` in everything received so far.
+  // PLI / FIR entries addressed to `media_ssrc` in everything received (and recorded) so far.
   size_t CountReceivedPli(uint32_t media_ssrc) const;
   size_t CountReceivedFir(uint32_t media_ssrc) const;
   // Every sequence number NACKed for `media_ssrc` so far, in arrival order.
@@ -266,6 +280,8 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   bool dtls_closed_by_server_ = false;
   uint8_t fir_sequence_ = 0;
 
+  RtpObserver rtp_observer_;
+  RtcpObserver rtcp_observer_;
   bool record_packets_ = true;
   std::vector<ReceivedRtp> received_rtp_;
   std::vector<std::vector<uint8_t>> received_rtcp_;
