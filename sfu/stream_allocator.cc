@@ -8,7 +8,24 @@ namespace {
 
 uint64_t SaturatingSub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
+// The best ladder step that fits `budget_bps` (with hysteresis); paused if none does.
+LayerTarget BestFit(const TrackDemand& track, const LayerLadder& ladder, uint64_t budget_bps) {
+  for (int i = ladder.size - 1; i >= 0; --i) {
+    if (RequiredBitrate(track, ladder.steps[i]) <= budget_bps) return ladder.steps[i];
+  }
+  return LayerTarget{};
+}
+
 }  // namespace
+
+uint64_t RequiredBitrate(const TrackDemand& track, const LayerTarget& target) {
+  if (track.current.spatial < 0 || target.spatial <= track.current.spatial) {
+    return target.bitrate_bps;
+  }
+  // Divided first so that no bitrate can overflow; the remainder keeps it exact.
+  return target.bitrate_bps / 100 * kUpgradeHysteresisPercent +
+         target.bitrate_bps % 100 * kUpgradeHysteresisPercent / 100;
+}
 
 std::vector<TrackAllocation> AllocateStreams(std::span<const TrackDemand> tracks,
                                              uint64_t budget_bps) {
@@ -39,7 +56,8 @@ std::vector<TrackAllocation> AllocateStreams(std::span<const TrackDemand> tracks
   for (size_t i : order) {
     const TrackDemand& track = tracks[i];
     if (track.priority > 0) {
-      result[i].target = SelectLayer(track.layers, track.preference, remaining, false);
+      result[i].target =
+          BestFit(track, BuildLayerLadder(track.layers, track.preference), remaining);
       remaining = SaturatingSub(remaining, result[i].target.bitrate_bps);
       continue;
     }
@@ -51,7 +69,7 @@ std::vector<TrackAllocation> AllocateStreams(std::span<const TrackDemand> tracks
   for (size_t k = 0; k < fair.size(); ++k) {
     if (ladders[k].size == 0) continue;
     const uint64_t lowest = ladders[k].steps[0].bitrate_bps;
-    if (lowest > remaining) continue;
+    if (RequiredBitrate(tracks[fair[k]], ladders[k].steps[0]) > remaining) continue;
     step[k] = 0;
     remaining -= lowest;
   }
@@ -62,7 +80,8 @@ std::vector<TrackAllocation> AllocateStreams(std::span<const TrackDemand> tracks
       const uint64_t now = ladders[k].steps[step[k]].bitrate_bps;
       const uint64_t next = ladders[k].steps[step[k] + 1].bitrate_bps;
       const uint64_t extra = SaturatingSub(next, now);
-      if (extra > remaining) continue;
+      const uint64_t required = RequiredBitrate(tracks[fair[k]], ladders[k].steps[step[k] + 1]);
+      if (SaturatingSub(required, now) > remaining) continue;
       // A step may be cheaper (a higher spatial layer at a lower frame rate); credit it back.
       remaining = remaining - extra + SaturatingSub(now, next);
       ++step[k];

@@ -16,7 +16,20 @@ struct TrackDemand {
   std::span<const LayerInfo> layers;  // audio: one layer
   LayerPreference preference;
   bool is_video = true;
+  // What the track is allocated now (spatial -1: nothing yet, or paused). Moving UP to a
+  // higher spatial layer than this needs the layer's bitrate × kUpgradeHysteresis to fit;
+  // staying needs only ×1. Otherwise an estimate hovering near a layer's bitrate flips
+  // between layers, and every flip costs a keyframe.
+  LayerTarget current;
 };
+
+// Percent of a higher spatial layer's bitrate the budget must cover to move up to it.
+constexpr uint64_t kUpgradeHysteresisPercent = 115;
+
+// What the budget must cover for `track` to be given `target`: its bitrate, × the hysteresis
+// margin when `target` is a higher spatial layer than `track.current`. Probing should aim at
+// this, not at the bare bitrate, or the estimate may settle where no up-switch happens.
+uint64_t RequiredBitrate(const TrackDemand& track, const LayerTarget& target);
 
 struct TrackAllocation {
   uint64_t track_key = 0;
@@ -35,6 +48,8 @@ struct TrackAllocation {
 //    fits (a track whose lowest layer does not fit is paused, so the others can still play
 //    instead of everyone starving into freezes), then tracks are upgraded round-robin one
 //    ladder step at a time while the step fits.
+// Every "fits" above applies the hysteresis of TrackDemand::current to steps that would
+// raise the spatial layer.
 // Ties keep input order (the caller may sort by, e.g., time since last spoken). The result
 // has one entry per input track, in input order.
 std::vector<TrackAllocation> AllocateStreams(std::span<const TrackDemand> tracks,

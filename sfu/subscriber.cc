@@ -278,6 +278,7 @@ void Subscriber::Allocate() {
     demand.track_key = i;
     demand.is_video = slot.kind == rtc::MediaKind::kVideo;
     demand.preference = slot.preference;
+    demand.current = slot.consumer->target();  // for the allocator's up-switch hysteresis
     demand.priority = slot.pinned ? 2 : (slot.publisher_id == active_speaker_ ? 1 : 0);
     if (demand.is_video) {
       demand.layers = producer.layers();
@@ -297,9 +298,13 @@ void Subscriber::Allocate() {
   const bool estimating = transport_cc_negotiated_ || remb_negotiated_;
   const uint64_t budget = estimating ? estimator_.target_bitrate_bps() : kUnlimitedBudget;
   const auto allocations = AllocateStreams(demands, budget);
-  // What we would send without a bandwidth limit: the estimator probes towards it.
+  // What we would send without a bandwidth limit: the estimator probes towards it. Switching
+  // up needs the hysteresis margin on top, so that is what probing must reach.
   uint64_t desired = 0;
-  for (const auto& a : AllocateStreams(demands, kUnlimitedBudget)) desired += a.target.bitrate_bps;
+  const auto unlimited = AllocateStreams(demands, kUnlimitedBudget);
+  for (size_t i = 0; i < unlimited.size(); ++i) {
+    desired += RequiredBitrate(demands[i], unlimited[i].target);
+  }
   estimator_.SetDesiredBitrate(desired, now);
 
   for (const auto& allocation : allocations) {

@@ -28,10 +28,12 @@ const std::vector<LayerInfo>& Audio() {
 }
 
 TrackDemand Video(uint64_t key, int priority, LayerPreference preference = {}) {
-  return TrackDemand{key, priority, Camera(), preference, true};
+  return TrackDemand{key, priority, Camera(), preference, true, LayerTarget{}};
 }
 
-TrackDemand Voice(uint64_t key) { return TrackDemand{key, 0, Audio(), {}, false}; }
+TrackDemand Voice(uint64_t key) {
+  return TrackDemand{key, 0, Audio(), {}, false, LayerTarget{}};
+}
 
 constexpr int kTop = kMaxTemporalLayers - 1;  // unknown temporal rates: all temporal layers
 
@@ -86,6 +88,76 @@ TEST(StreamAllocatorTest, Allocates) {
       EXPECT_EQ(got[i].target, c.want[i]) << c.name << " track " << i;
     }
   }
+}
+
+TrackDemand On(TrackDemand demand, LayerTarget current) {
+  demand.current = current;
+  return demand;
+}
+
+TEST(StreamAllocatorTest, UpSwitchNeedsHysteresisMargin) {
+  const LayerTarget kPaused{};
+  const LayerTarget kLow{0, kTop, 100'000};
+  const LayerTarget kMid{1, kTop, 400'000};
+  const LayerTarget kHigh{2, kTop, 1'200'000};
+  // High needs 1'200'000 × 1.15 = 1'380'000 to move up to; staying needs 1'200'000.
+  const Case cases[] = {
+      {"x1.05 of high: a track on mid stays on mid", {On(Video(1, 0), kMid)}, 1'260'000,
+       {kMid}},
+      {"x1.05 of high: a track on high stays on high", {On(Video(1, 0), kHigh)}, 1'260'000,
+       {kHigh}},
+      {"x1.05 of high: a track with no current layer takes high", {Video(1, 0)}, 1'260'000,
+       {kHigh}},
+      {"x1.2 of high: a track on mid moves up", {On(Video(1, 0), kMid)}, 1'440'000, {kHigh}},
+      {"exactly x1.15 moves up", {On(Video(1, 0), kMid)}, 1'380'000, {kHigh}},
+      {"just under x1.15 does not", {On(Video(1, 0), kMid)}, 1'379'999, {kMid}},
+      {"x1.05 of high: a pinned track on mid stays on mid", {On(Video(1, 2), kMid)},
+       1'260'000, {kMid}},
+      {"x1.2 of high: a pinned track on mid moves up", {On(Video(1, 2), kMid)}, 1'440'000,
+       {kHigh}},
+      // Mid needs 460'000 from low: at 420'000 the track stays low, with no current it is mid.
+      {"the margin applies to every spatial step", {On(Video(1, 0), kLow), Video(2, 1)},
+       820'000, {kLow, kMid}},
+      // Going down needs no margin: the current layer no longer fits.
+      {"below x1.0 a track on high goes down", {On(Video(1, 0), kHigh)}, 1'199'999, {kMid}},
+      {"a paused track (current -1) resumes without a margin", {On(Video(1, 0), kPaused)},
+       100'000, {kLow}},
+  };
+  for (const Case& c : cases) {
+    const std::vector<TrackAllocation> got = AllocateStreams(c.tracks, c.budget);
+    ASSERT_EQ(got.size(), c.want.size()) << c.name;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].target, c.want[i]) << c.name << " track " << i;
+    }
+  }
+}
+
+TEST(StreamAllocatorTest, RequiredBitrateAddsTheMarginOnlyForUpSwitches) {
+  const LayerTarget kLow{0, kTop, 100'000};
+  const LayerTarget kMid{1, kTop, 400'000};
+  const LayerTarget kHigh{2, kTop, 1'200'001};
+  EXPECT_EQ(RequiredBitrate(On(Video(1, 0), kMid), kHigh), 1'380'001u);  // 1'380'001.15
+  EXPECT_EQ(RequiredBitrate(On(Video(1, 0), kMid), kMid), 400'000u);
+  EXPECT_EQ(RequiredBitrate(On(Video(1, 0), kMid), kLow), 100'000u);
+  EXPECT_EQ(RequiredBitrate(Video(1, 0), kHigh), 1'200'001u);  // no current layer
+  const LayerTarget kHuge{2, kTop, UINT64_MAX / 2};
+  EXPECT_GT(RequiredBitrate(On(Video(1, 0), kMid), kHuge), kHuge.bitrate_bps);  // no overflow
+}
+
+TEST(StreamAllocatorTest, HysteresisStopsFlippingNearALayerBitrate) {
+  // An estimate wobbling ±4% around high's bitrate: a track on mid never moves up (without
+  // the margin it would flip mid -> high -> mid on every allocation, a keyframe each time).
+  LayerTarget current{1, kTop, 400'000};
+  int switches = 0;
+  for (int i = 0; i < 40; ++i) {
+    const uint64_t budget = i % 2 == 0 ? 1'248'000 : 1'152'000;
+    const TrackDemand demand = On(Video(1, 0), current);
+    const LayerTarget next = AllocateStreams(std::span(&demand, 1), budget)[0].target;
+    if (next.spatial != current.spatial) ++switches;
+    current = next;
+  }
+  EXPECT_EQ(switches, 0);
+  EXPECT_EQ(current.spatial, 1);
 }
 
 TEST(StreamAllocatorTest, NeverExceedsBudgetForVideo) {
