@@ -126,6 +126,10 @@ void Room::OnAudioLevel(Participant& participant, uint8_t level, bool voice) {
 
 void Room::UpdateActiveSpeakers() {
   const transport::Timestamp now = context_.clock.Now();
+  // Speaker changes need hundreds of milliseconds of hysteresis anyway; ranking every worker
+  // tick (20 ms) would only cost allocations.
+  if (last_speaker_update_ && now - *last_speaker_update_ < kSpeakerUpdateInterval) return;
+  last_speaker_update_ = now;
   const auto dominant = speakers_.Update(now);
   std::vector<std::string> ids;
   for (uint64_t key : speakers_.ActiveSpeakers(now, 8)) {

@@ -2,6 +2,7 @@
 #define SWITCHYARD_SFU_ROOM_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,8 @@ class Room {
   uint64_t next_key_ = 1;
   ActiveSpeakerDetector speakers_;
   std::vector<std::string> announced_speakers_;
+  static constexpr transport::Duration kSpeakerUpdateInterval = std::chrono::milliseconds(100);
+  std::optional<transport::Timestamp> last_speaker_update_;
   Counters departed_;  // totals of participants that left
 };
 
