@@ -317,3 +317,51 @@ TEST_F(RoomTest, NominationFromANewAddressMovesMediaThere) {
 
 }  // namespace
 }  // namespace switchyard::sfu::testing
+
+namespace switchyard::sfu::testing {
+namespace {
+
+// Audio with an RFC 6464 ssrc-audio-level element (one-byte header extension, id 1 as
+// TestPeer's publish offer negotiates it): V=1 when `voice`, level in -dBov (0 loudest).
+std::vector<uint8_t> AudioWithLevel(uint16_t seq, uint32_t timestamp, uint32_t ssrc,
+                                    uint8_t level, bool voice) {
+  std::vector<uint8_t> packet = {0x90, kOpusPayloadType,
+                                 static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq),
+                                 static_cast<uint8_t>(timestamp >> 24),
+                                 static_cast<uint8_t>(timestamp >> 16),
+                                 static_cast<uint8_t>(timestamp >> 8),
+                                 static_cast<uint8_t>(timestamp),
+                                 static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
+                                 static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc),
+                                 0xBE, 0xDE, 0x00, 0x01,
+                                 0x10, static_cast<uint8_t>((voice ? 0x80 : 0x00) | level),
+                                 0x00, 0x00};
+  const std::vector<uint8_t> opus = MakeOpusPayload(3);
+  packet.insert(packet.end(), opus.begin(), opus.end());
+  return packet;
+}
+
+TEST_F(RoomTest, LoudestVoiceIsAnnouncedAsActiveSpeakerToEveryone) {
+  Client& alice = Join("alice");
+  Publish(alice);
+  Client& bob = Join("bob");
+  Publish(bob);
+  Sync();
+  // Two seconds of 20 ms audio frames: alice talks at -10 dBov, bob sends silence (127, no
+  // voice activity), as a browser with a muted-but-sending microphone does.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(alice.publisher->SendRtpPacket(AudioWithLevel(
+        alice.audio_seq++, alice.audio_ts += 960, alice.publish.audio_ssrc, 10, true)));
+    ASSERT_TRUE(bob.publisher->SendRtpPacket(AudioWithLevel(
+        bob.audio_seq++, bob.audio_ts += 960, bob.publish.audio_ssrc, 127, false)));
+    Run(20ms);
+  }
+  for (Client* client : {&alice, &bob}) {
+    const ObservedEvents events = client->observer->Snapshot();
+    ASSERT_FALSE(events.active_speakers.empty()) << client->id;
+    EXPECT_THAT(events.active_speakers.back(), ElementsAre("alice")) << client->id;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::sfu::testing
