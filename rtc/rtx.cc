@@ -51,14 +51,24 @@ size_t WriteRtx(const RtpPacketView& original, uint32_t rtx_ssrc, uint8_t rtx_pa
 }
 
 size_t WritePaddingPacket(uint32_t ssrc, uint8_t payload_type, uint16_t sequence_number,
-                          uint32_t timestamp, size_t padding_size, std::span<uint8_t> out) {
+                          uint32_t timestamp, size_t padding_size, std::span<uint8_t> out,
+                          uint8_t transport_sequence_id, uint16_t transport_sequence_number) {
   if (padding_size == 0 || padding_size > kRtpMaxPaddingSize) return 0;
+  if (transport_sequence_id > 14) return 0;  // one-byte form only (RFC 8285 §4.2)
   transport::ByteWriter writer(out);
-  writer.WriteU8(static_cast<uint8_t>((kRtpVersion << 6) | 0x20));
+  const bool extension = transport_sequence_id != 0;
+  writer.WriteU8(static_cast<uint8_t>((kRtpVersion << 6) | 0x20 | (extension ? 0x10 : 0)));
   writer.WriteU8(payload_type & 0x7F);
   writer.WriteU16(sequence_number);
   writer.WriteU32(timestamp);
   writer.WriteU32(ssrc);
+  if (extension) {
+    writer.WriteU16(0xBEDE);
+    writer.WriteU16(1);  // one 32-bit word: id/len byte, 2 value bytes, 1 padding byte
+    writer.WriteU8(static_cast<uint8_t>((transport_sequence_id << 4) | 1));
+    writer.WriteU16(transport_sequence_number);
+    writer.WriteU8(0);
+  }
   writer.WriteZeros(padding_size - 1);
   writer.WriteU8(static_cast<uint8_t>(padding_size));
   return writer.ok() ? writer.size() : 0;

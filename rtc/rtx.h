@@ -37,10 +37,14 @@ size_t WriteRtx(const RtpPacketView& original, uint32_t rtx_ssrc, uint8_t rtx_pa
 
 // A payload-less RTP packet made of `padding_size` padding bytes (RFC 3550 §5.1: P bit set,
 // the last byte counts the padding including itself), used as bandwidth probe filler on the
-// RTX stream. Returns 12 + padding_size, or 0 when padding_size is 0 or > 255 or `out` is too
-// small.
+// RTX stream. With `transport_sequence_id` != 0 the packet carries that transport-wide
+// sequence number (RFC 8285 one-byte extension, 8 more bytes) so the receiver's transport-cc
+// feedback measures it, as a probe must be measured. Returns the size, or 0 when padding_size
+// is 0 or > 255 or `out` is too small.
 size_t WritePaddingPacket(uint32_t ssrc, uint8_t payload_type, uint16_t sequence_number,
-                          uint32_t timestamp, size_t padding_size, std::span<uint8_t> out);
+                          uint32_t timestamp, size_t padding_size, std::span<uint8_t> out,
+                          uint8_t transport_sequence_id = 0,
+                          uint16_t transport_sequence_number = 0);
 
 }  // namespace switchyard::rtc
 

@@ -3,7 +3,6 @@
 #include "rtc/rtx.h"
 #include "sfu/producer.h"
 #include "sfu/webrtc_transport.h"
-#include "transport/byte_io.h"
 
 namespace switchyard::sfu {
 
@@ -192,25 +191,13 @@ bool Consumer::SendPadding(size_t padding_size, std::span<uint8_t> scratch) {
   if (!rtx_pt || padding_size == 0 || padding_size > 255) return false;
   const uint8_t twcc_id = options_.extensions.transport_sequence_id;
   const uint16_t transport_seq = sink_.NextTransportSequenceNumber();
-  // RFC 3550 §5.1 padding-only packet on the RTX stream (as libwebrtc probes), carrying the
-  // transport-wide sequence number so the probe is measured (RFC 8285 one-byte extension).
-  transport::ByteWriter w(scratch.first(scratch.size() - WebRtcTransport::kSrtpTrailer));
-  w.WriteU8(0x80 | 0x20 | (twcc_id ? 0x10 : 0));
-  w.WriteU8(*rtx_pt);
-  w.WriteU16(rtx_sequence_++);
-  w.WriteU32(last_timestamp_);
-  w.WriteU32(*options_.rtx_ssrc);
-  if (twcc_id) {
-    w.WriteU16(0xBEDE);
-    w.WriteU16(1);
-    w.WriteU8(static_cast<uint8_t>((twcc_id << 4) | 1));
-    w.WriteU16(transport_seq);
-    w.WriteU8(0);
-  }
-  w.WriteZeros(padding_size - 1);
-  w.WriteU8(static_cast<uint8_t>(padding_size));
-  if (!w.ok()) return false;
-  return sink_.SendRtpPacket(scratch.data(), w.size(), scratch.size(), transport_seq);
+  // Padding-only packet on the RTX stream (as libwebrtc probes), carrying the transport-wide
+  // sequence number so the probe is measured.
+  const size_t length = rtc::WritePaddingPacket(
+      *options_.rtx_ssrc, *rtx_pt, rtx_sequence_++, last_timestamp_, padding_size,
+      scratch.first(scratch.size() - WebRtcTransport::kSrtpTrailer), twcc_id, transport_seq);
+  if (length == 0) return false;
+  return sink_.SendRtpPacket(scratch.data(), length, scratch.size(), transport_seq);
 }
 
 uint32_t Consumer::RtpTimestampAt(transport::Timestamp now) const {

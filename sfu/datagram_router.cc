@@ -28,7 +28,8 @@ void DatagramRouter::UnrouteAddress(const transport::SocketAddress& address,
 
 void DatagramRouter::Deliver(std::span<uint8_t> data, const transport::SocketAddress& from,
                              std::optional<transport::Timestamp> arrival) {
-  switch (transport::ClassifyPacket(data)) {
+  const transport::PacketClass packet_class = transport::ClassifyPacket(data);
+  switch (packet_class) {
     case transport::PacketClass::kStun: {
       auto message = transport::StunMessage::Parse(data);
       if (!message.ok()) {
@@ -52,7 +53,7 @@ void DatagramRouter::Deliver(std::span<uint8_t> data, const transport::SocketAdd
         drops_.Count(DropReason::kUnknownRemoteAddress);
         return;
       }
-      if (transport::ClassifyPacket(data) == transport::PacketClass::kDtls) {
+      if (packet_class == transport::PacketClass::kDtls) {
         it->second->OnDtls(data, from);
       } else {
         it->second->OnSrtp(data, from, arrival);

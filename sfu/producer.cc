@@ -30,7 +30,10 @@ Producer::Producer(const transport::Clock& clock, Owner& owner, ProducerParams p
   for (const auto& codec : params_.codecs) {
     if (codec.payload_type >= 128) continue;
     if (codec.IsRtx()) {
-      if (auto apt = codec.apt()) rtx_to_media_pt_[codec.payload_type] = *apt;
+      if (auto apt = codec.apt(); apt && *apt < 128) {
+        rtx_to_media_pt_[codec.payload_type] = *apt;
+        media_to_rtx_pt_[*apt] = codec.payload_type;
+      }
       continue;
     }
     codec_by_payload_type_[codec.payload_type] = rtc::VideoCodecFromName(codec.name);
@@ -77,12 +80,8 @@ std::optional<uint8_t> Producer::MediaPayloadTypeForRtx(uint8_t rtx_payload_type
 }
 
 std::optional<uint8_t> Producer::RtxPayloadTypeFor(uint8_t media_payload_type) const {
-  for (size_t pt = 0; pt < rtx_to_media_pt_.size(); ++pt) {
-    if (rtx_to_media_pt_[pt] == media_payload_type && media_payload_type != 0) {
-      return static_cast<uint8_t>(pt);
-    }
-  }
-  return std::nullopt;
+  if (media_payload_type >= 128 || media_to_rtx_pt_[media_payload_type] == 0) return std::nullopt;
+  return media_to_rtx_pt_[media_payload_type];
 }
 
 void Producer::OnRtp(int encoding, const rtc::RtpPacketView& packet, bool retransmission,

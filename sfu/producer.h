@@ -115,6 +115,7 @@ class Producer {
   absl::InlinedVector<Consumer*, 8> consumers_;
   std::optional<rtc::VideoCodec> codec_by_payload_type_[128];
   std::array<uint8_t, 128> rtx_to_media_pt_{};  // 0 = not an RTX payload type
+  std::array<uint8_t, 128> media_to_rtx_pt_{};  // 0 = no RTX for that payload type
   uint32_t clock_rate_ = 90000;
   bool use_fir_ = false;  // FIR only when the publisher negotiated ccm fir but not nack pli
   std::array<LayerInfo, kMaxSpatialLayers> layers_{};

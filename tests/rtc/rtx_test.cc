@@ -1,5 +1,7 @@
 #include "rtc/rtx.h"
 
+#include "rtc/rtp_header_extensions.h"
+
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -180,6 +182,26 @@ TEST(RtxTest, PaddingPacketRejectsBadSizes) {
   EXPECT_EQ(WritePaddingPacket(1, 96, 0, 0, 256, out), 0u);
   EXPECT_EQ(WritePaddingPacket(1, 96, 0, 0, 100, std::span(out).first(111)), 0u);
   EXPECT_EQ(WritePaddingPacket(1, 96, 0, 0, 100, std::span(out).first(112)), 112u);
+}
+
+}  // namespace
+}  // namespace switchyard::rtc
+
+namespace switchyard::rtc {
+namespace {
+
+TEST(WritePaddingPacketTest, CarriesTheTransportWideSequenceNumberWhenAsked) {
+  std::array<uint8_t, 400> out{};
+  const size_t size = WritePaddingPacket(0xABCD0001, 97, 7, 1234, 200, out, 3, 0x0102);
+  ASSERT_EQ(size, 12u + 8u + 200u);
+  auto packet = RtpPacketView::Parse(std::span<const uint8_t>(out.data(), size));
+  ASSERT_TRUE(packet);
+  EXPECT_EQ(packet->padding_size(), 200u);
+  EXPECT_TRUE(packet->payload().empty());
+  RtpExtensionMap map;
+  ASSERT_TRUE(map.Register(3, RtpExtensionType::kTransportWideCc).ok());
+  EXPECT_EQ(ReadTransportSequenceNumber(*packet, map), 0x0102);
+  EXPECT_EQ(WritePaddingPacket(1, 97, 0, 0, 10, out, 15, 0), 0u);  // no one-byte id 15
 }
 
 }  // namespace
