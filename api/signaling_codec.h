@@ -9,6 +9,13 @@
 
 namespace switchyard::api {
 
+// The schema's messages (package switchyard.v1) under the names the api layer uses.
+using v1::ClientMessage;
+using v1::ParticipantInfo;
+using v1::ServerMessage;
+using v1::TrackInfo;
+using v1::UpdateSubscription;
+
 // Largest signaling message accepted: an SDP is capped at 256 KiB by the parser; JSON escaping
 // can grow it a little.
 inline constexpr size_t kMaxSignalingMessageSize = 320 * 1024;

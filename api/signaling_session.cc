@@ -13,11 +13,11 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
-TrackKind ToProtoKind(rtc::MediaKind kind) {
+v1::TrackKind ToProtoKind(rtc::MediaKind kind) {
   switch (kind) {
-    case rtc::MediaKind::kAudio: return TRACK_KIND_AUDIO;
-    case rtc::MediaKind::kVideo: return TRACK_KIND_VIDEO;
-    default: return TRACK_KIND_UNSPECIFIED;
+    case rtc::MediaKind::kAudio: return v1::TRACK_KIND_AUDIO;
+    case rtc::MediaKind::kVideo: return v1::TRACK_KIND_VIDEO;
+    default: return v1::TRACK_KIND_UNSPECIFIED;
   }
 }
 
@@ -202,6 +202,8 @@ void SignalingSession::OnMessage(const std::string& text) {
       }
       CloseAfterSending();
       return;
+    case ClientMessage::kSendData:
+      return SendError("unsupported", "data messages are not implemented yet");
     case ClientMessage::MESSAGE_NOT_SET:
       return;
   }

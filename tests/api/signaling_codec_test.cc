@@ -52,10 +52,10 @@ TEST(EncodeServerMessageTest, UsesCanonicalJsonNames) {
   p->set_participant_id("p2");
   auto* t = p->add_tracks();
   t->set_track_id("p2-0");
-  t->set_kind(TRACK_KIND_VIDEO);
+  t->set_kind(v1::TRACK_KIND_VIDEO);
   const std::string json = EncodeServerMessage(m);
   EXPECT_NE(json.find(R"("participantId":"p1")"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("kind":"TRACK_KIND_VIDEO")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("kind":"v1::TRACK_KIND_VIDEO")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("trackId":"p2-0")"), std::string::npos) << json;
 }
 
