@@ -500,6 +500,7 @@ absl::StatusOr<AccessTokenClaims> ParseClaims(const JsonValue& payload) {
   if (!ReadString(payload, "sub", claims.identity)) return malformed("sub");
   if (!ReadString(payload, "name", claims.name)) return malformed("name");
   if (!ReadString(payload, "jti", claims.jwt_id)) return malformed("jti");
+  if (!ReadString(payload, "sha256", claims.sha256)) return malformed("sha256");
   std::optional<int64_t> nbf, exp;
   if (!ReadNumericDate(payload, "nbf", nbf)) return malformed("nbf");
   if (!ReadNumericDate(payload, "exp", exp)) return malformed("exp");
@@ -626,7 +627,7 @@ absl::StatusOr<std::string> CreateAccessToken(const AccessTokenClaims& claims,
     return absl::InvalidArgumentError("a join grant needs an identity");
   }
   for (const auto* field : {&claims.api_key, &claims.identity, &claims.name, &claims.jwt_id,
-                            &claims.video.room}) {
+                            &claims.video.room, &claims.sha256}) {
     if (!IsValidUtf8(*field)) return absl::InvalidArgumentError("claims must be valid UTF-8");
   }
 
@@ -643,6 +644,10 @@ absl::StatusOr<std::string> CreateAccessToken(const AccessTokenClaims& claims,
   }
   if (claims.not_before > 0) {
     payload.append(",\"nbf\":").append(std::to_string(claims.not_before));
+  }
+  if (!claims.sha256.empty()) {
+    payload.append(",\"sha256\":");
+    AppendJsonString(claims.sha256, payload);
   }
   if (!claims.identity.empty()) {
     payload.append(",\"sub\":");

@@ -61,6 +61,10 @@ struct AccessTokenClaims {
   int64_t expires_at = 0; // "exp", Unix seconds; required
   std::string jwt_id;     // "jti"; optional
   VideoGrant video;
+  // "sha256": base64 (RFC 4648 §4, padded) SHA-256 of a request body this token vouches for,
+  // as LiveKit's webhooks carry it; optional, empty = absent. Verify only reads it: comparing
+  // it with a body is the caller's job (see api/webhook_signature.h).
+  std::string sha256;
 
   bool operator==(const AccessTokenClaims&) const = default;
 };

@@ -6,7 +6,10 @@
 // a media worker.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,10 +36,34 @@ struct HttpClientResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Response bodies larger than this fail the exchange (ResourceExhausted) rather than grow
+// without bound: a control-plane answer is never this big.
+inline constexpr size_t kMaxHttpResponseBodyBytes = 16 * 1024 * 1024;
+
 // Sends one request on a new connection. Unavailable/DeadlineExceeded when the server cannot be
 // reached or does not answer in time, InvalidArgument for a malformed URL; any HTTP status
-// (including 4xx/5xx) is a successful exchange.
+// (including 4xx/5xx) is a successful exchange. ResourceExhausted when the response body
+// exceeds kMaxHttpResponseBodyBytes.
+//
+// The timeout bounds everything: name resolution (on a helper thread that is abandoned if it
+// outlives the deadline, since getaddrinfo cannot be interrupted), connect, TLS handshake,
+// write and read. https verifies the server's certificate against the system's default CA
+// paths and its name against the URL's host (RFC 6125; IP literals against IP SANs), and
+// sends SNI for host names (RFC 6066 §3), unless insecure_skip_verify.
 absl::StatusOr<HttpClientResponse> SendHttpRequest(const HttpClientRequest& request);
+
+// The parts of an absolute http(s) URL (RFC 3986 §3) that a request needs.
+struct HttpUrl {
+  bool https = false;
+  std::string host;     // without brackets for IPv6 literals
+  uint16_t port = 0;    // the scheme's default (80/443) when the URL has none
+  std::string target;   // path and query, "/" when empty; the fragment is dropped
+};
+
+// Parses http://host[:port][/path][?query][#fragment] (scheme case-insensitive, IPv6 literals
+// in brackets). InvalidArgument for anything else, including userinfo ("user@host"), port 0
+// or > 65535, and whitespace or control characters anywhere.
+absl::StatusOr<HttpUrl> ParseHttpUrl(std::string_view url);
 
 }  // namespace switchyard::api
 

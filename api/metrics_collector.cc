@@ -17,8 +17,15 @@ void HttpRequestCounts::Count(std::string_view path_label, int status) {
 
 std::string HttpPathLabel(std::string_view target, bool is_static_file) {
   const std::string_view path = target.substr(0, target.find_first_of("?#"));
-  for (std::string_view known : {"/", "/ws", "/metrics", "/healthz", "/readyz"}) {
+  for (std::string_view known : {"/", "/ws", "/metrics", "/healthz", "/readyz", "/dev/token"}) {
     if (path == known) return std::string(known);
+  }
+  // API families: one label each, whatever the resource.
+  for (std::string_view prefix : {"/v1", "/twirp", "/whip", "/whep"}) {
+    if (path.substr(0, prefix.size()) == prefix &&
+        (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return std::string(prefix);
+    }
   }
   return is_static_file ? "static" : "other";
 }

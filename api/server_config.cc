@@ -1,6 +1,7 @@
 #include "api/server_config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "api/access_token.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
@@ -141,18 +143,102 @@ absl::Status ValidatePort(const std::string& field, uint32_t port) {
   return absl::OkStatus();
 }
 
+// Catches a wrong path at startup rather than at the first TLS handshake. Paths are echoed:
+// unlike secrets they help and hide nothing.
+absl::Status ValidateReadableFile(const std::string& field, const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return FieldError(field, absl::StrCat("no such file: \"", path, "\""));
+  }
+  if (error) {
+    return FieldError(field, absl::StrCat("cannot access \"", path, "\": ", error.message()));
+  }
+  if (status.type() != std::filesystem::file_type::regular) {
+    return FieldError(field, absl::StrCat("not a regular file: \"", path, "\""));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FieldError(field, absl::StrCat("cannot open \"", path, "\" for reading"));
+  return absl::OkStatus();
+}
+
+// Checks what a delivery needs: an http(s) scheme and a host (RFC 3986 §3.2.2), and a port
+// that fits when one is given. The HTTP client does the full parse; this catches typos at
+// startup instead of at the first event. The URL is never echoed: receivers commonly carry a
+// secret in the path, query or userinfo.
+absl::Status ValidateWebhookUrl(const std::string& field, const std::string& url) {
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else {
+    return FieldError(field, "must start with http:// or https://");
+  }
+  if (std::any_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      })) {
+    return FieldError(field, "must not contain spaces or control characters");
+  }
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority.erase(0, at + 1);  // userinfo
+  }
+  std::string host;
+  std::string port;
+  bool has_port = false;
+  if (!authority.empty() && authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string::npos) return FieldError(field, "unterminated IPv6 host '['");
+    host = authority.substr(1, close - 1);
+    const std::string after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return FieldError(field, "unexpected text after the IPv6 host");
+      has_port = true;
+      port = after.substr(1);
+    }
+  } else {
+    const size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string::npos) {
+      has_port = true;
+      port = authority.substr(colon + 1);
+    }
+  }
+  if (host.empty()) return FieldError(field, "has no host");
+  // RFC 3986 allows "host:" (the scheme's default port).
+  if (has_port && !port.empty()) {
+    const bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) {
+                          return c >= '0' && c <= '9';
+                        });
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      return FieldError(field, "port must be 1-65535");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ServerConfig DefaultServerConfig() {
   ServerConfig config;
   config.mutable_http()->set_address("127.0.0.1");
   config.mutable_http()->set_port(8080);
+  config.mutable_http()->set_tls_cert_file("");
+  config.mutable_http()->set_tls_key_file("");
+  config.mutable_http()->set_max_body_bytes(kDefaultMaxBodyBytes);
+  config.mutable_http()->set_api_rate_limit(kDefaultApiRateLimit);
   config.mutable_rtc()->set_address("127.0.0.1");
   config.mutable_rtc()->set_port(40000);
   config.mutable_rtc()->set_announced_ip("");
   config.mutable_rtc()->set_workers(1);
   config.mutable_web()->set_dir(SWITCHYARD_WEB_DIR);
   config.set_dev_mode(false);
+  config.mutable_room()->set_auto_create(true);
+  config.mutable_room()->set_empty_timeout_seconds(kDefaultEmptyTimeoutSeconds);
+  config.mutable_room()->set_max_participants(0);
+  config.mutable_webhook()->set_api_key("");
+  config.mutable_webhook()->set_max_attempts(kDefaultWebhookMaxAttempts);
   return config;
 }
 
@@ -207,6 +293,14 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
   }
   if (overrides.http_address) config.mutable_http()->set_address(*overrides.http_address);
   if (overrides.http_port) config.mutable_http()->set_port(*overrides.http_port);
+  if (overrides.tls_cert_file) config.mutable_http()->set_tls_cert_file(*overrides.tls_cert_file);
+  if (overrides.tls_key_file) config.mutable_http()->set_tls_key_file(*overrides.tls_key_file);
+  if (overrides.max_body_bytes) {
+    config.mutable_http()->set_max_body_bytes(*overrides.max_body_bytes);
+  }
+  if (overrides.api_rate_limit) {
+    config.mutable_http()->set_api_rate_limit(*overrides.api_rate_limit);
+  }
   if (overrides.rtc_address) config.mutable_rtc()->set_address(*overrides.rtc_address);
   if (overrides.rtc_port) config.mutable_rtc()->set_port(*overrides.rtc_port);
   if (overrides.announced_ip) config.mutable_rtc()->set_announced_ip(*overrides.announced_ip);
@@ -217,13 +311,64 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
     config.clear_api_keys();
     for (auto& key : api_keys) *config.add_api_keys() = std::move(key);
   }
+  if (overrides.auto_create_rooms) {
+    config.mutable_room()->set_auto_create(*overrides.auto_create_rooms);
+  }
+  if (overrides.empty_timeout_seconds) {
+    config.mutable_room()->set_empty_timeout_seconds(*overrides.empty_timeout_seconds);
+  }
+  if (overrides.max_participants) {
+    config.mutable_room()->set_max_participants(*overrides.max_participants);
+  }
+  if (overrides.webhook_urls) {
+    config.mutable_webhook()->clear_urls();
+    if (!overrides.webhook_urls->empty()) {
+      for (const auto& url : absl::StrSplit(*overrides.webhook_urls, ',')) {
+        config.mutable_webhook()->add_urls(std::string(url.data(), url.size()));
+      }
+    }
+  }
+  if (overrides.webhook_api_key) config.mutable_webhook()->set_api_key(*overrides.webhook_api_key);
+  if (overrides.webhook_max_attempts) {
+    config.mutable_webhook()->set_max_attempts(*overrides.webhook_max_attempts);
+  }
   return absl::OkStatus();
+}
+
+void ApplyDevModeDefaults(ServerConfig& config) {
+  if (!config.dev_mode() || config.api_keys_size() > 0) return;
+  auto* key = config.add_api_keys();
+  key->set_key(kDevApiKey);
+  key->set_secret(kDevApiSecret);
 }
 
 absl::Status ValidateServerConfig(const ServerConfig& config) {
   const auto& http = config.http();
   if (auto s = ValidateIpField("http.address", http.address()); !s.ok()) return s;
   if (auto s = ValidatePort("http.port", http.port()); !s.ok()) return s;
+  // A certificate without its key (or the reverse) cannot serve TLS, and silently falling back
+  // to plain HTTP would expose what the operator meant to protect.
+  const bool has_cert = !http.tls_cert_file().empty();
+  const bool has_key = !http.tls_key_file().empty();
+  if (has_cert && !has_key) {
+    return FieldError("http.tls_key_file", "required when http.tls_cert_file is set");
+  }
+  if (has_key && !has_cert) {
+    return FieldError("http.tls_cert_file", "required when http.tls_key_file is set");
+  }
+  if (has_cert) {
+    if (auto s = ValidateReadableFile("http.tls_cert_file", http.tls_cert_file()); !s.ok()) {
+      return s;
+    }
+    if (auto s = ValidateReadableFile("http.tls_key_file", http.tls_key_file()); !s.ok()) {
+      return s;
+    }
+  }
+  if (http.max_body_bytes() < kMinMaxBodyBytes || http.max_body_bytes() > kMaxMaxBodyBytes) {
+    return FieldError("http.max_body_bytes", absl::StrCat("must be ", kMinMaxBodyBytes, "-",
+                                                          kMaxMaxBodyBytes, ", got ",
+                                                          http.max_body_bytes()));
+  }
 
   const auto& rtc = config.rtc();
   if (auto s = ValidateIpField("rtc.address", rtc.address()); !s.ok()) return s;
@@ -259,6 +404,18 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
 
   if (config.web().dir().empty()) return FieldError("web.dir", "must not be empty");
 
+  if (config.room().empty_timeout_seconds() > kMaxEmptyTimeoutSeconds) {
+    return FieldError("room.empty_timeout_seconds",
+                      absl::StrCat("must be at most ", kMaxEmptyTimeoutSeconds, " (7 days), got ",
+                                   config.room().empty_timeout_seconds()));
+  }
+
+  // Without a key no API request, token or webhook can be authenticated; dev mode supplies
+  // the well-known one (ApplyDevModeDefaults).
+  if (!config.dev_mode() && config.api_keys_size() == 0) {
+    return FieldError("api_keys",
+                      "at least one key is required outside dev mode (use --dev for development)");
+  }
   std::set<std::string> seen;
   for (int i = 0; i < config.api_keys_size(); ++i) {
     const auto& key = config.api_keys(i);
@@ -283,7 +440,38 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
                                      " (or set dev_mode)"));
     }
   }
+
+  const auto& webhook = config.webhook();
+  for (int i = 0; i < webhook.urls_size(); ++i) {
+    if (auto s = ValidateWebhookUrl(absl::StrCat("webhook.urls[", i, "]"), webhook.urls(i));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!webhook.api_key().empty() && seen.count(webhook.api_key()) == 0) {
+    return FieldError("webhook.api_key",
+                      absl::StrCat("\"", webhook.api_key(), "\" is not one of api_keys"));
+  }
+  if (webhook.max_attempts() < 1 || webhook.max_attempts() > kMaxWebhookMaxAttempts) {
+    return FieldError("webhook.max_attempts", absl::StrCat("must be 1-", kMaxWebhookMaxAttempts,
+                                                           ", got ", webhook.max_attempts()));
+  }
+  // Receivers authenticate deliveries by their signature; unsigned ones would be refused.
+  if (webhook.urls_size() > 0 && config.api_keys_size() == 0) {
+    return FieldError("webhook.urls", "deliveries are signed with an API key, but none is "
+                                      "configured (add api_keys)");
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empty,
+                                                 const ServerConfigOverrides& overrides) {
+  auto config = LoadServerConfig(path_or_empty);
+  if (!config.ok()) return config.status();
+  if (auto s = ApplyServerConfigOverrides(overrides, *config); !s.ok()) return s;
+  ApplyDevModeDefaults(*config);
+  if (auto s = ValidateServerConfig(*config); !s.ok()) return s;
+  return config;
 }
 
 }  // namespace switchyard::api

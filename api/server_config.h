@@ -1,14 +1,16 @@
 // Loading, overriding and validating the server's configuration (api/proto/config.proto).
 //
 // Precedence, lowest first: built-in defaults < the config file < command-line flags. The
-// intended sequence at startup is
+// intended sequence at startup (ResolveServerConfig runs it) is
 //
 //   auto config = LoadServerConfig(path);            // defaults + file, syntax checked
 //   ApplyServerConfigOverrides(overrides, *config);   // flags that were given
+//   ApplyDevModeDefaults(*config);                    // dev mode's well-known key, if none
 //   ValidateServerConfig(*config);                     // semantic checks, on the final result
 //
 // Validation runs last so that a flag can repair a bad file value and a bad flag value is
 // reported like a bad file value. Every error names the offending field ("rtc.port: ...").
+// The flags themselves are defined in api/server_flags.h.
 #ifndef SWITCHYARD_API_SERVER_CONFIG_H_
 #define SWITCHYARD_API_SERVER_CONFIG_H_
 
@@ -28,14 +30,33 @@ using ServerConfig = config::ServerConfig;
 // HMAC-SHA256 key size.
 inline constexpr size_t kMinApiSecretBytes = 32;
 inline constexpr int kMaxWorkers = 256;
+inline constexpr uint32_t kDefaultMaxBodyBytes = 1024 * 1024;
+inline constexpr uint32_t kMinMaxBodyBytes = 1024;
+inline constexpr uint32_t kMaxMaxBodyBytes = 16 * 1024 * 1024;
+inline constexpr uint32_t kDefaultApiRateLimit = 50;
+inline constexpr uint32_t kDefaultEmptyTimeoutSeconds = 300;
+// A week: longer is almost certainly a unit mistake (milliseconds), and a forgotten room would
+// hold its worker's resources for that long.
+inline constexpr uint32_t kMaxEmptyTimeoutSeconds = 7 * 24 * 3600;
+inline constexpr uint32_t kDefaultWebhookMaxAttempts = 6;
+inline constexpr uint32_t kMaxWebhookMaxAttempts = 20;
 
-// The built-in defaults, every field present: http 127.0.0.1:8080, rtc 127.0.0.1:40000 with an
-// empty announced_ip and 1 worker, web.dir = the source tree's api/web, dev_mode false, no keys.
+// The built-in defaults, every field present:
+//   http 127.0.0.1:8080, no TLS (empty tls_cert_file/tls_key_file), max_body_bytes 1 MiB,
+//     api_rate_limit 50;
+//   rtc 127.0.0.1:40000 with an empty announced_ip and 1 worker;
+//   web.dir = the source tree's api/web;
+//   dev_mode false, no api_keys;
+//   room auto_create true, empty_timeout_seconds 300, max_participants 0 (no limit);
+//   webhook without urls, empty api_key (= the first API key), max_attempts 6.
+// Having no API key, the defaults alone are valid only in dev mode: outside it
+// ValidateServerConfig requires a key, so a server started with neither a config file nor
+// --dev refuses to start and says why.
 ServerConfig DefaultServerConfig();
 
 // Parses protobuf text format and merges it over DefaultServerConfig(); fields the text omits
-// keep their defaults, api_keys are the text's. Syntax errors, unknown fields, out-of-range
-// numbers and a field given twice fail with InvalidArgument
+// keep their defaults, api_keys and webhook.urls are the text's. Syntax errors, unknown fields,
+// out-of-range numbers and a field given twice fail with InvalidArgument
 // "<source_name>:<line>:<column>: <field path>: <parser message>" (1-based position; the path,
 // e.g. "http.port", names the field or section the error is in and is omitted at top level).
 // Does not validate values.
@@ -47,9 +68,14 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::string& text,
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path_or_empty);
 
 // Values from command-line flags; nullopt = the flag was not given, keep the config's value.
+// OverridesFromFlags (api/server_flags.h) fills it from the parsed command line.
 struct ServerConfigOverrides {
   std::optional<std::string> http_address;
   std::optional<uint16_t> http_port;
+  std::optional<std::string> tls_cert_file;
+  std::optional<std::string> tls_key_file;
+  std::optional<uint32_t> max_body_bytes;
+  std::optional<uint32_t> api_rate_limit;
   std::optional<std::string> rtc_address;
   std::optional<uint16_t> rtc_port;
   std::optional<std::string> announced_ip;
@@ -58,17 +84,40 @@ struct ServerConfigOverrides {
   std::optional<bool> dev_mode;
   // "key:secret[,key:secret...]"; replaces the config's api_keys (an empty string clears them).
   std::optional<std::string> api_keys;
+  std::optional<bool> auto_create_rooms;         // room.auto_create
+  std::optional<uint32_t> empty_timeout_seconds;  // room.empty_timeout_seconds
+  std::optional<uint32_t> max_participants;       // room.max_participants
+  // "url[,url...]"; replaces webhook.urls (an empty string clears them). A URL containing ','
+  // can only be configured in the file.
+  std::optional<std::string> webhook_urls;
+  std::optional<std::string> webhook_api_key;     // webhook.api_key
+  std::optional<uint32_t> webhook_max_attempts;   // webhook.max_attempts
 };
 
 // Writes every given override into config. Fails (naming --api_keys) only when api_keys is
-// malformed, leaving config unchanged.
+// malformed, leaving config unchanged. Values are checked later, by ValidateServerConfig.
 absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
                                         ServerConfig& config);
 
+// Dev mode's credentials: when dev_mode is on and no API key is configured, adds
+// {key: kDevApiKey, secret: kDevApiSecret} (api/access_token.h), the pair the demo page and
+// `switchyard token create` use by default. Does nothing otherwise; configured keys are never
+// replaced. Call after the overrides (so --dev and --api_keys count) and before validation.
+void ApplyDevModeDefaults(ServerConfig& config);
+
 // Semantic checks of a complete config (as produced by the functions above). The message
 // starts with the field path: "http.address: not an IP address: \"x\"",
-// "rtc.port: must be 0-65535", "rtc.workers: must be 1-256", "api_keys[1].secret: ...".
+// "rtc.port: must be 0-65535", "rtc.workers: must be 1-256", "api_keys[1].secret: ...",
+// "webhook.urls[0]: ...". Besides ranges it requires: TLS files both set (and readable) or
+// both empty; at least one API key outside dev mode; webhook.api_key, if set, naming one of
+// api_keys; and a key to sign with whenever webhook.urls is non-empty. Opens the TLS files to
+// see that they are readable regular files but does not parse them (the TLS layer does).
 absl::Status ValidateServerConfig(const ServerConfig& config);
+
+// The whole startup sequence above: LoadServerConfig(path_or_empty), overrides, dev-mode
+// defaults, validation. Returns the first error of any step, unchanged.
+absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empty,
+                                                 const ServerConfigOverrides& overrides);
 
 }  // namespace switchyard::api
 

@@ -2,8 +2,11 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace switchyard::api {
@@ -13,24 +16,11 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
-v1::TrackKind ToProtoKind(rtc::MediaKind kind) {
-  switch (kind) {
-    case rtc::MediaKind::kAudio: return v1::TRACK_KIND_AUDIO;
-    case rtc::MediaKind::kVideo: return v1::TRACK_KIND_VIDEO;
-    default: return v1::TRACK_KIND_UNSPECIFIED;
-  }
-}
-
-void FillTrack(const sfu::TrackSummary& track, TrackInfo* out) {
-  out->set_track_id(track.track_id);
-  out->set_kind(ToProtoKind(track.kind));
-  out->set_mid(track.mid);
-}
-
 void FillParticipant(const sfu::ParticipantSummary& p, ParticipantInfo* out) {
   out->set_participant_id(p.participant_id);
+  out->set_identity(p.identity);
   out->set_name(p.name);
-  for (const auto& t : p.tracks) FillTrack(t, out->add_tracks());
+  for (const auto& t : p.tracks) FillTrackInfo(t, out->add_tracks());
 }
 
 // Called on the worker thread: builds the protobuf there and posts it to the session's thread.
@@ -72,7 +62,7 @@ class SessionObserver final : public sfu::ParticipantObserver {
                         const sfu::TrackSummary& track) override {
     ServerMessage m;
     m.mutable_track_published()->set_participant_id(participant_id);
-    FillTrack(track, m.mutable_track_published()->mutable_track());
+    FillTrackInfo(track, m.mutable_track_published()->mutable_track());
     Deliver(std::move(m));
   }
   void OnTrackUnpublished(const std::string& participant_id,
@@ -97,6 +87,17 @@ class SessionObserver final : public sfu::ParticipantObserver {
     for (const auto& id : participant_ids) m.mutable_active_speakers()->add_participant_ids(id);
     Deliver(std::move(m));
   }
+  void OnTrackMuted(const std::string& participant_id, const std::string& track_id,
+                    bool muted) override {
+    ServerMessage m;
+    m.mutable_track_muted()->set_participant_id(participant_id);
+    m.mutable_track_muted()->set_track_id(track_id);
+    m.mutable_track_muted()->set_muted(muted);
+    Deliver(std::move(m));
+  }
+  void OnSubscribeAnswer(const std::string&) override {
+    // Only WHEP viewers offer their subscriber side; a signaling client never does.
+  }
   void OnError(const std::string& code, const std::string& message) override {
     ServerMessage m;
     m.mutable_error()->set_code(code);
@@ -104,19 +105,15 @@ class SessionObserver final : public sfu::ParticipantObserver {
     Deliver(std::move(m));
   }
   void OnClosed(const std::string& reason) override {
-    ServerMessage m;
-    m.mutable_error()->set_code("closed");
-    m.mutable_error()->set_message(reason);
-    Deliver(std::move(m), /*close=*/true);
+    boost::asio::post(executor_, [session = session_, reason] {
+      if (auto s = session.lock()) s->OnServerClosed(reason);
+    });
   }
 
  private:
-  void Deliver(ServerMessage message, bool close = false) {
-    boost::asio::post(executor_, [session = session_, message = std::move(message), close] {
-      if (auto s = session.lock()) {
-        s->Send(message);
-        if (close) s->CloseAfterSending();
-      }
+  void Deliver(ServerMessage message) {
+    boost::asio::post(executor_, [session = session_, message = std::move(message)] {
+      if (auto s = session.lock()) s->Send(message);
     });
   }
 
@@ -126,33 +123,50 @@ class SessionObserver final : public sfu::ParticipantObserver {
 
 }  // namespace
 
-SignalingSession::SignalingSession(boost::asio::ip::tcp::socket socket, sfu::WorkerPool& pool)
-    : ws_(std::move(socket)), pool_(pool) {}
+SignalingSession::SignalingSession(PlainStream stream, SignalingContext& context)
+    : ws_(std::in_place_index<0>, std::move(stream)), context_(context) {}
+
+SignalingSession::SignalingSession(TlsStream stream, SignalingContext& context)
+    : ws_(std::in_place_index<1>, std::move(stream)), context_(context) {}
 
 SignalingSession::~SignalingSession() {
-  if (participant_) participant_->Leave();
+  if (participant_) context_.rooms.Leave(participant_->participant_id());
 }
 
 void SignalingSession::Start(beast::http::request<beast::http::string_body> request) {
-  ws_.read_message_max(kMaxSignalingMessageSize);
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    self->Read();
-  });
+  // Browsers cannot set headers on a WebSocket, so the token may ride in the URL (as LiveKit's
+  // clients send it); the join message's token wins.
+  const std::string target(request.target());
+  if (auto q = target.find("access_token="); q != std::string::npos) {
+    url_token_ = target.substr(q + 13, target.find('&', q) - (q + 13));
+  }
+  std::visit(
+      [&](auto& ws) {
+        ws.read_message_max(kMaxSignalingMessageSize);
+        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) return;
+          self->Read();
+        });
+      },
+      ws_);
 }
 
 void SignalingSession::Read() {
-  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    if (ec) {
-      self->Shutdown();
-      return;
-    }
-    std::string text = beast::buffers_to_string(self->read_buffer_.data());
-    self->read_buffer_.consume(self->read_buffer_.size());
-    self->OnMessage(text);
-    if (!self->closed_) self->Read();
-  });
+  std::visit(
+      [&](auto& ws) {
+        ws.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) {
+            self->Shutdown();
+            return;
+          }
+          std::string text = beast::buffers_to_string(self->read_buffer_.data());
+          self->read_buffer_.consume(self->read_buffer_.size());
+          self->OnMessage(text);
+          if (!self->closed_) self->Read();
+        });
+      },
+      ws_);
 }
 
 void SignalingSession::OnMessage(const std::string& text) {
@@ -162,23 +176,8 @@ void SignalingSession::OnMessage(const std::string& text) {
     return;
   }
   switch (message->message_case()) {
-    case ClientMessage::kJoin: {
-      if (participant_) {
-        SendError("already_joined", "this connection already joined a room");
-        return;
-      }
-      if (auto s = ValidateRoomName(message->join().room()); !s.ok()) {
-        SendError("bad_room", std::string(s.message()));
-        return;
-      }
-      if (auto s = ValidateDisplayName(message->join().name()); !s.ok()) {
-        SendError("bad_name", std::string(s.message()));
-        return;
-      }
-      auto observer = std::make_shared<SessionObserver>(ws_.get_executor(), weak_from_this());
-      participant_ = pool_.Join(message->join().room(), message->join().name(), observer);
-      return;
-    }
+    case ClientMessage::kJoin:
+      return HandleJoin(message->join());
     case ClientMessage::kPublishOffer:
       if (!participant_) return SendError("not_joined", "join a room first");
       participant_->PublishOffer(message->publish_offer().sdp());
@@ -197,21 +196,104 @@ void SignalingSession::OnMessage(const std::string& text) {
     }
     case ClientMessage::kLeave:
       if (participant_) {
-        participant_->Leave();
+        context_.rooms.Leave(participant_->participant_id());
         participant_.reset();
       }
       CloseAfterSending();
       return;
-    case ClientMessage::kSendData:
-      return SendError("unsupported", "data messages are not implemented yet");
+    case ClientMessage::kSendData: {
+      if (!participant_) return SendError("not_joined", "join a room first");
+      const v1::SendData& data = message->send_data();
+      auto s = context_.rooms.SendDataFromParticipant(
+          participant_->participant_id(), data.topic(), data.payload(),
+          {data.destination_participant_ids().begin(), data.destination_participant_ids().end()});
+      if (!s.ok()) {
+        SendError(s.code() == absl::StatusCode::kPermissionDenied ? "permission_denied"
+                                                                  : "bad_message",
+                  std::string(s.message()));
+      }
+      return;
+    }
     case ClientMessage::MESSAGE_NOT_SET:
       return;
   }
 }
 
+void SignalingSession::HandleJoin(const v1::Join& join) {
+  if (participant_) return SendError("already_joined", "this connection already joined a room");
+  const std::string token = join.token().empty() ? url_token_ : join.token();
+  if (token.empty()) {
+    SendError("unauthenticated", "a join token is required (Join.token or ?access_token=)");
+    return CloseAfterSending();
+  }
+  auto claims = context_.verifier.Verify(token, context_.unix_now());
+  if (!claims.ok()) {
+    SendError("unauthenticated", std::string(claims.status().message()));
+    return CloseAfterSending();
+  }
+  const VideoGrant& grant = claims->video;
+  if (!grant.room_join) {
+    SendError("permission_denied", "the token does not grant roomJoin");
+    return CloseAfterSending();
+  }
+  if (!join.room().empty() && join.room() != grant.room) {
+    SendError("permission_denied",
+              absl::StrCat("the token is for room \"", grant.room, "\", not \"", join.room(), "\""));
+    return CloseAfterSending();
+  }
+  JoinRequest request;
+  request.room = grant.room;
+  request.identity = claims->identity;
+  request.name = !join.name().empty() ? join.name() : claims->name;
+  request.permission.set_can_publish(grant.can_publish);
+  request.permission.set_can_subscribe(grant.can_subscribe);
+  request.permission.set_can_publish_data(grant.can_publish_data);
+  auto executor = std::visit([](auto& ws) { return ws.get_executor(); }, ws_);
+  auto observer = std::make_shared<SessionObserver>(std::move(executor), weak_from_this());
+  auto joined = context_.rooms.Join(request, observer, weak_from_this());
+  if (!joined.ok()) {
+    const bool full = absl::StartsWith(joined.status().message(), "room_full");
+    SendError(full ? "room_full"
+              : joined.status().code() == absl::StatusCode::kNotFound ? "no_such_room"
+                                                                      : "join_failed",
+              std::string(joined.status().message()));
+    return CloseAfterSending();
+  }
+  participant_ = std::move(joined->handle);
+  local_ = std::move(joined->participant);
+  room_info_ = std::move(joined->room);
+}
+
+void SignalingSession::Disconnect(const std::string& reason) {
+  participant_.reset();  // the manager already told the worker
+  ServerMessage m;
+  m.mutable_disconnected()->set_reason(reason);
+  Send(m);
+  CloseAfterSending();
+}
+
+void SignalingSession::OnServerClosed(const std::string& reason) {
+  if (participant_) {
+    // The worker already dropped it; Leave only clears the record.
+    context_.rooms.Leave(participant_->participant_id());
+    participant_.reset();
+  }
+  ServerMessage m;
+  m.mutable_disconnected()->set_reason(absl::StrCat("transport_closed: ", reason));
+  Send(m);
+  CloseAfterSending();
+}
+
 void SignalingSession::Send(const ServerMessage& message) {
   if (closed_) return;
-  write_queue_.push_back(EncodeServerMessage(message));
+  if (message.has_joined() && !message.joined().has_local()) {
+    ServerMessage completed = message;
+    *completed.mutable_joined()->mutable_local() = local_;
+    *completed.mutable_joined()->mutable_room_info() = room_info_;
+    write_queue_.push_back(EncodeServerMessage(completed));
+  } else {
+    write_queue_.push_back(EncodeServerMessage(message));
+  }
   if (!writing_) WriteNext();
 }
 
@@ -233,29 +315,41 @@ void SignalingSession::WriteNext() {
     writing_ = false;
     if (close_after_write_) {
       closed_ = true;
-      ws_.async_close(websocket::close_code::normal,
-                      [self = shared_from_this()](beast::error_code) { self->Shutdown(); });
+      // Over TLS the close handshake ends with the TLS close_notify exchange (Beast's
+      // teardown for ssl_stream) before the TCP close.
+      std::visit(
+          [&](auto& ws) {
+            ws.async_close(websocket::close_code::normal,
+                           [self = shared_from_this()](beast::error_code) { self->Shutdown(); });
+          },
+          ws_);
     }
     return;
   }
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(boost::asio::buffer(write_queue_.front()),
-                  [self = shared_from_this()](beast::error_code ec, size_t) {
-                    self->write_queue_.pop_front();
-                    if (ec) {
-                      self->Shutdown();
-                      return;
-                    }
-                    self->WriteNext();
-                  });
+  std::visit(
+      [&](auto& ws) {
+        ws.text(true);
+        ws.async_write(boost::asio::buffer(write_queue_.front()),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         self->writing_ = false;
+                         self->write_queue_.pop_front();
+                         if (ec) {
+                           self->Shutdown();
+                           return;
+                         }
+                         self->WriteNext();
+                       });
+      },
+      ws_);
 }
 
 void SignalingSession::Shutdown() {
   closed_ = true;
-  write_queue_.clear();
+  // A write in flight still refers to the queue's front; its completion pops it.
+  if (!writing_) write_queue_.clear();
   if (participant_) {
-    participant_->Leave();
+    context_.rooms.Leave(participant_->participant_id());
     participant_.reset();
   }
 }

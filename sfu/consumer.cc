@@ -31,6 +31,26 @@ void Consumer::SetTarget(LayerTarget target) {
   forwarder_.SetTarget(target);
 }
 
+void Consumer::OnProducerMuted(bool muted) {
+  // Whatever was forwarded last ends mid-stream: the decoder needs a fresh keyframe.
+  if (muted) forwarder_.Restart();
+  sink_.OnLayersChanged();
+}
+
+uint8_t Consumer::OutgoingPayloadType(uint8_t publisher_payload_type) const {
+  if (!options_.payload_types.enabled) return publisher_payload_type;
+  if (publisher_payload_type >= 128) return PayloadTypeMap::kNone;
+  return options_.payload_types.media[publisher_payload_type];
+}
+
+std::optional<uint8_t> Consumer::OutgoingRtxPayloadType(uint8_t publisher_payload_type) const {
+  if (!options_.payload_types.enabled) return producer_.RtxPayloadTypeFor(publisher_payload_type);
+  if (publisher_payload_type >= 128) return std::nullopt;
+  const uint8_t rtx = options_.payload_types.rtx[publisher_payload_type];
+  if (rtx == PayloadTypeMap::kNone) return std::nullopt;
+  return rtx;
+}
+
 void Consumer::OnKeyframeRequest() {
   const int spatial = forwarder_.current_spatial() >= 0 ? forwarder_.current_spatial()
                                                         : forwarder_.desired_spatial();
@@ -45,6 +65,17 @@ void Consumer::OnPacket(const PacketInfo& info, const rtc::RtpPacketView& packet
     return;
   }
   const uint16_t seq = packet.sequence_number();
+  if (producer_.muted()) {
+    drops_.Count(DropReason::kMuted);
+    // Audio output stays gap-free across the mute (the receiver has nothing to conceal);
+    // video restarted at mute and resumes through a keyframe switch, which closes up too.
+    if (!is_video_) rewriter_.Drop(seq);
+    return;
+  }
+  if (OutgoingPayloadType(packet.payload_type()) == PayloadTypeMap::kNone) {
+    drops_.Count(DropReason::kPayloadTypeNotNegotiated);
+    return;
+  }
   if (!is_video_) {
     const auto out = rewriter_.TryRewrite(seq, packet.timestamp());
     if (!out) return;
@@ -103,7 +134,8 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
   if (scratch.size() <= WebRtcTransport::kSrtpTrailer + 12) return false;
   const ConsumerExtensions& ext = options_.extensions;
   const uint16_t transport_seq = sink_.NextTransportSequenceNumber();
-  rtc::RtpRewriteParams params{options_.ssrc, sequence_number, timestamp, packet.payload_type()};
+  rtc::RtpRewriteParams params{options_.ssrc, sequence_number, timestamp,
+                               OutgoingPayloadType(packet.payload_type())};
   params.transport_sequence_id = ext.transport_sequence_id;
   params.transport_sequence_number = transport_seq;
   const std::span<const rtc::ExtensionRemap> remaps(ext.remaps.data(), ext.remap_count);
@@ -124,7 +156,7 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
   }
   if (as_rtx) {
     const auto rewritten = rtc::RtpPacketView::Parse(first_out.first(length));
-    const auto rtx_pt = producer_.RtxPayloadTypeFor(packet.payload_type());
+    const auto rtx_pt = OutgoingRtxPayloadType(packet.payload_type());
     if (!rewritten || !rtx_pt) return false;
     // Keep our own extensions (transport-wide seq for the estimator) on the RTX copy.
     std::array<rtc::ExtensionRemap, 2> keep{};
@@ -184,7 +216,7 @@ bool Consumer::SendPadding(size_t padding_size, std::span<uint8_t> scratch) {
   std::optional<uint8_t> rtx_pt;
   for (const auto& codec : producer_.params().codecs) {
     if (!codec.IsRtx()) {
-      rtx_pt = producer_.RtxPayloadTypeFor(codec.payload_type);
+      rtx_pt = OutgoingRtxPayloadType(codec.payload_type);
       if (rtx_pt) break;
     }
   }

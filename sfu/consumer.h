@@ -48,11 +48,29 @@ struct ConsumerExtensions {
   size_t remap_count = 0;
 };
 
+// Publisher payload type -> the subscriber's, for subscribers whose PeerConnection numbered
+// the codecs itself (a WHEP viewer's offer, RFC 3264 §6.1 lets each side pick its own
+// numbers). Disabled (the default), packets keep the publisher's payload types, which is what
+// the server's own subscribe offers advertise. Fixed-size tables: per packet a lookup only.
+struct PayloadTypeMap {
+  static constexpr uint8_t kNone = 0xFF;
+  bool enabled = false;
+  std::array<uint8_t, 128> media = MakeEmpty();  // publisher media PT -> subscriber media PT
+  std::array<uint8_t, 128> rtx = MakeEmpty();    // publisher media PT -> subscriber RTX PT
+
+  static constexpr std::array<uint8_t, 128> MakeEmpty() {
+    std::array<uint8_t, 128> table{};
+    for (auto& entry : table) entry = kNone;
+    return table;
+  }
+};
+
 struct ConsumerOptions {
   uint32_t ssrc = 0;
   std::optional<uint32_t> rtx_ssrc;  // when the subscriber negotiated RTX (RFC 4588)
   std::string mid;
   ConsumerExtensions extensions;
+  PayloadTypeMap payload_types;
 };
 
 // One subscriber's copy of one producer. Video goes through the simulcast forwarder (which
@@ -88,6 +106,14 @@ class Consumer {
     sink_.OnLayersChanged();
   }
   void OnLayerActivityChanged() { sink_.OnLayersChanged(); }
+  // The producer was muted (nothing is forwarded meanwhile) or unmuted: video restarts at the
+  // next keyframe, the allocator re-plans at once.
+  void OnProducerMuted(bool muted);
+
+  // The payload types this consumer sends for a publisher media payload type: kNone / nullopt
+  // when the subscriber did not negotiate it (or its RTX).
+  uint8_t OutgoingPayloadType(uint8_t publisher_payload_type) const;
+  std::optional<uint8_t> OutgoingRtxPayloadType(uint8_t publisher_payload_type) const;
 
   // The subscriber asked for a keyframe (PLI/FIR for our SSRC).
   void OnKeyframeRequest();

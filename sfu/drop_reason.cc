@@ -22,6 +22,8 @@ std::string_view DropReasonName(DropReason reason) {
     case DropReason::kRewriteFailed: return "rewrite_failed";
     case DropReason::kSrtpProtectFailed: return "srtp_protect_failed";
     case DropReason::kSendFailed: return "send_failed";
+    case DropReason::kMuted: return "muted";
+    case DropReason::kPayloadTypeNotNegotiated: return "payload_type_not_negotiated";
     case DropReason::kCount: break;
   }
   return "unknown";

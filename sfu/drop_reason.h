@@ -28,6 +28,8 @@ enum class DropReason : uint8_t {
   kRewriteFailed,
   kSrtpProtectFailed,
   kSendFailed,
+  kMuted,                       // the producer is muted through the room API
+  kPayloadTypeNotNegotiated,    // the subscriber did not negotiate the packet's codec
   kCount,
 };
 

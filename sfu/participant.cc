@@ -5,29 +5,43 @@
 namespace switchyard::sfu {
 
 Participant::Participant(WorkerContext& context, const NtpClock& ntp, Room& room, uint64_t key,
-                         std::string id, std::string name,
+                         const JoinOptions& options,
                          std::shared_ptr<ParticipantObserver> observer)
     : context_(context),
       room_(room),
       key_(key),
-      id_(std::move(id)),
-      name_(std::move(name)),
+      id_(options.participant_id),
+      name_(options.name),
+      identity_(options.identity),
+      kind_(options.kind),
+      whep_source_(options.whep_source_participant_id),
+      permission_(options.permission),
       observer_(std::move(observer)),
-      subscriber_(context, ntp, *observer_, *this),
+      subscriber_(context, ntp, *observer_, *this,
+                  options.kind == ParticipantKind::kWhep ? Subscriber::Mode::kAnswer
+                                                         : Subscriber::Mode::kOffer),
       publisher_(context, id_, *this) {}
 
 Participant::~Participant() { *alive_ = false; }
 
 ParticipantSummary Participant::Summary() const {
-  ParticipantSummary summary{id_, name_, {}};
+  ParticipantSummary summary{id_, identity_, name_, {}};
   for (const auto& producer : publisher_.producers()) {
-    summary.tracks.push_back(TrackSummary{producer->track_id(), producer->kind(), ""});
+    summary.tracks.push_back(TrackSummary{producer->track_id(), producer->kind(), "",
+                                          producer->muted(),
+                                          static_cast<int>(producer->encoding_count())});
   }
   return summary;
 }
 
 absl::Status Participant::HandlePublishOffer(const std::string& sdp) {
   if (closed_) return absl::FailedPreconditionError("participant closed");
+  if (kind_ == ParticipantKind::kWhep) {
+    return absl::PermissionDeniedError("a WHEP viewer does not publish");
+  }
+  if (!permission_.can_publish) {
+    return absl::PermissionDeniedError("this participant may not publish");
+  }
   auto result = publisher_.HandleOffer(sdp);
   if (!result.ok()) return result.status();
   observer_->OnPublishAnswer(result->answer_sdp);
@@ -48,6 +62,12 @@ void Participant::OnTransportClosed(const std::string& reason) {
     if (alive.expired()) return;
     room_.RemoveParticipant(id_, reason);
   });
+}
+
+void Participant::OnTransportConnected() {
+  if (active_) return;
+  active_ = true;
+  room_.OnParticipantActive(*this);
 }
 
 void Participant::OnTimer() {

@@ -136,6 +136,13 @@ void Producer::RemoveConsumer(Consumer* consumer) {
   consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), consumer), consumers_.end());
 }
 
+void Producer::SetMuted(bool muted) {
+  if (muted == muted_) return;
+  muted_ = muted;
+  for (Consumer* consumer : consumers_) consumer->OnProducerMuted(muted);
+  if (!muted && !consumers_.empty()) RequestKeyframe(-1);
+}
+
 int Producer::EncodingForSpatial(int spatial) const {
   if (spatial < 0 || spatial >= static_cast<int>(streams_.size())) return -1;
   return encoding_of_[spatial];

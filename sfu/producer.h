@@ -98,6 +98,12 @@ class Producer {
   int EncodingForSpatial(int spatial) const;
   int SpatialForEncoding(int encoding) const { return spatial_of_[encoding]; }
 
+  // Muted through the room API: consumers forward nothing (receive statistics, NACKs and
+  // layer measurements go on, so unmuting is instant). Unmuting asks the publisher for a
+  // keyframe so every consumer's video resumes decodable.
+  void SetMuted(bool muted);
+  bool muted() const { return muted_; }
+
   // Every worker tick: layer activity and ranking, keyframe request retries.
   void OnTimer();
 
@@ -117,7 +123,8 @@ class Producer {
   std::array<uint8_t, 128> rtx_to_media_pt_{};  // 0 = not an RTX payload type
   std::array<uint8_t, 128> media_to_rtx_pt_{};  // 0 = no RTX for that payload type
   uint32_t clock_rate_ = 90000;
-  bool use_fir_ = false;  // FIR only when the publisher negotiated ccm fir but not nack pli
+  bool use_fir_ = false;
+  bool muted_ = false;  // FIR only when the publisher negotiated ccm fir but not nack pli
   std::array<LayerInfo, kMaxSpatialLayers> layers_{};
   std::array<int, kMaxSpatialLayers> spatial_of_{};    // encoding -> spatial rank
   std::array<int, kMaxSpatialLayers> encoding_of_{};   // spatial rank -> encoding

@@ -165,17 +165,31 @@ const Publisher::SsrcRoute* Publisher::Route(const rtc::RtpPacketView& packet) {
     if (route.ssrc == ssrc) return &route;
   }
   // Unannounced SSRC: bind it through the mid and rid / repaired-rid header extensions
-  // (RFC 8843 §9.2, RFC 8852 §3). Happens once per stream.
-  const auto mid = rtc::ReadMid(packet, extensions_);
-  if (!mid) return nullptr;
+  // (RFC 8843 §9.2, RFC 8852 §3). Happens once per stream. Publishers without those
+  // extensions (WHIP encoders such as OBS or GStreamer often send neither mid nor rid) are
+  // bound by payload type instead: BUNDLE needs payload types unique across m-lines (RFC 8843
+  // §9.1), so the one single-encoding producer owning the payload type takes the first
+  // unknown SSRC using it (unless its announced a=ssrc has carried packets already).
   Producer* producer = nullptr;
-  for (auto& p : producers_) {
-    if (p->params().mid == *mid) producer = p.get();
+  bool by_payload_type = false;
+  if (const auto mid = rtc::ReadMid(packet, extensions_)) {
+    for (auto& p : producers_) {
+      if (p->params().mid == *mid) producer = p.get();
+    }
+  } else {
+    producer = ProducerForPayloadType(packet.payload_type());
+    by_payload_type = true;
   }
   if (producer == nullptr) return nullptr;
   std::optional<int> encoding;
   bool rtx = false;
-  if (auto rid = rtc::ReadRid(packet, extensions_)) {
+  if (by_payload_type) {
+    RecvStream& stream = producer->stream(0);
+    rtx = producer->MediaPayloadTypeForRtx(packet.payload_type()).has_value();
+    const bool bound = rtx ? stream.params().rtx_ssrc.has_value()
+                           : stream.params().ssrc.has_value() && stream.statistics().has_data();
+    if (!bound) encoding = 0;
+  } else if (auto rid = rtc::ReadRid(packet, extensions_)) {
     encoding = producer->FindEncodingByRid(*rid);
   } else if (auto rrid = rtc::ReadRepairedRid(packet, extensions_)) {
     encoding = producer->FindEncodingByRid(*rrid);
@@ -193,6 +207,25 @@ const Publisher::SsrcRoute* Publisher::Route(const rtc::RtpPacketView& packet) {
   }
   routes_.push_back({ssrc, producer, *encoding, rtx});
   return &routes_.back();
+}
+
+Producer* Publisher::ProducerForPayloadType(uint8_t payload_type) {
+  Producer* found = nullptr;
+  for (auto& p : producers_) {
+    for (const auto& codec : p->params().codecs) {
+      if (codec.payload_type != payload_type) continue;
+      if (found != nullptr && found != p.get()) return nullptr;  // ambiguous
+      found = p.get();
+    }
+  }
+  return found != nullptr && found->encoding_count() == 1 ? found : nullptr;
+}
+
+std::vector<std::unique_ptr<Producer>> Publisher::TakeProducers() {
+  std::vector<std::unique_ptr<Producer>> taken = std::move(producers_);
+  producers_.clear();
+  RebuildRoutes();
+  return taken;
 }
 
 void Publisher::OnRtp(WebRtcTransport& transport, std::span<uint8_t> data) {
@@ -256,6 +289,7 @@ void Publisher::OnRtcp(WebRtcTransport&, std::span<const uint8_t> packet) {
 
 void Publisher::OnTransportConnected(WebRtcTransport&) {
   ++dtls_handshakes_ok_;
+  delegate_.OnPublisherConnected();
   // Subscribers may have been waiting for a keyframe; ask now that the publisher is reachable.
   for (auto& producer : producers_) {
     if (!producer->consumers().empty()) producer->RequestKeyframe(-1);

@@ -27,6 +27,8 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
    public:
     virtual ~Delegate() = default;
     virtual void OnPublisherClosed(const std::string& reason) = 0;
+    // ICE and DTLS completed (every time the transport connects; normally once).
+    virtual void OnPublisherConnected() = 0;
     // An RFC 6464 audio level from one of this participant's audio tracks.
     virtual void OnAudioLevel(uint8_t level, bool voice) = 0;
   };
@@ -42,6 +44,10 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
 
   absl::StatusOr<OfferResult> HandleOffer(const std::string& sdp);
   const std::vector<std::unique_ptr<Producer>>& producers() const { return producers_; }
+  // Takes every producer away (publish permission revoked): the caller unsubscribes everyone
+  // and then destroys them. The transport stays up; packets of those tracks are dropped as
+  // unknown SSRCs until a new offer publishes them again.
+  std::vector<std::unique_ptr<Producer>> TakeProducers();
   const WebRtcTransport* transport() const { return transport_.get(); }
   void OnTimer();
   void Close();
@@ -72,6 +78,7 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
 
   absl::StatusOr<OfferResult> NegotiateOffer(const rtc::SessionDescription& offer);
   const SsrcRoute* Route(const rtc::RtpPacketView& packet);
+  Producer* ProducerForPayloadType(uint8_t payload_type);
   void RebuildRoutes();
   void SendRtcp(std::span<uint8_t> buffer, size_t length);
   void SendNacks();

@@ -16,7 +16,10 @@
 namespace switchyard::sfu {
 
 // A room lives on one worker. Every participant subscribes to every other participant's
-// producers; the room wires producers to consumers and tells everyone who came and went.
+// producers, except where the room API says otherwise: a participant without can_subscribe,
+// tracks it disabled (SetSubscriptionsEnabled), WHIP ingest participants (never subscribe) and
+// WHEP viewers (only their source's tracks). The room wires producers to consumers, tells
+// everyone who came and went, and reports room-level events to the worker's RoomObserver.
 class Room {
  public:
   Room(WorkerContext& context, std::string name);
@@ -30,12 +33,24 @@ class Room {
   Participant* FindParticipant(const std::string& participant_id);
   const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }
 
+  // options.participant_id must be non-empty and new in the room; a kWhep participant needs
+  // whep_source_participant_id (the source need not have joined yet).
+  absl::Status Join(const JoinOptions& options, std::shared_ptr<ParticipantObserver> observer);
+  // A standard participant with identity = name and full permissions.
   absl::Status Join(const std::string& participant_id, const std::string& name,
                     std::shared_ptr<ParticipantObserver> observer);
   // Errors go to the participant's observer as signaling errors; other participants are not
   // affected by one participant's bad SDP.
   void HandlePublishOffer(const std::string& participant_id, const std::string& sdp);
   void HandleSubscribeAnswer(const std::string& participant_id, const std::string& sdp);
+  // kWhep: the viewer's offer; the answer goes to its observer's OnSubscribeAnswer.
+  void HandleSubscribeOffer(const std::string& participant_id, const std::string& sdp);
+  // Room API. Unknown participants and track ids are ignored; repeating the current state is a
+  // no-op (no events).
+  void SetTrackMuted(const std::string& participant_id, const std::string& track_id, bool muted);
+  void SetSubscriptionsEnabled(const std::string& participant_id,
+                               const std::vector<std::string>& track_ids, bool enabled);
+  void SetPermission(const std::string& participant_id, const ParticipantPermission& permission);
   void HandleUpdateSubscription(const std::string& participant_id, const std::string& track_id,
                                 const LayerPreference& preference, bool pinned);
   // Leaves (explicitly, by closed signaling, or because its transport died). `reason` empty
@@ -46,6 +61,7 @@ class Room {
   void OnProducerAdded(Participant& owner, Producer& producer);
   void OnProducerRemoved(Participant& owner, Producer& producer);
   void OnAudioLevel(Participant& participant, uint8_t level, bool voice);
+  void OnParticipantActive(Participant& participant);
 
   void OnTimer();
 
@@ -70,6 +86,12 @@ class Room {
   WorkerContext& context_;
   const std::string name_;
   void UpdateActiveSpeakers();
+  RoomObserver* room_observer() const { return context_.room_observer; }
+  // Subscribes `subscriber` to `producer` of `owner` if the room's rules allow it.
+  void MaybeSubscribe(Participant& subscriber, Participant& owner, Producer& producer);
+  // Everything currently published that `subscriber` may receive.
+  void SubscribeToEverything(Participant& subscriber);
+  Producer* FindProducer(const std::string& track_id, Participant** owner);
 
   std::vector<std::unique_ptr<Participant>> participants_;
   uint64_t next_key_ = 1;

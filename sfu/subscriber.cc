@@ -7,8 +7,10 @@
 #include "rtc/codec_capabilities.h"
 #include "rtc/rtcp_builder.h"
 #include "rtc/rtcp_packet.h"
+#include "rtc/sdp_answerer.h"
 #include "rtc/sdp_parser.h"
 #include "rtc/transport_cc_feedback.h"
+#include "sfu/payload_type_mapping.h"
 #include "sfu/stream_allocator.h"
 
 namespace switchyard::sfu {
@@ -32,11 +34,12 @@ absl::BitGen& Random() {
 }  // namespace
 
 Subscriber::Subscriber(WorkerContext& context, const NtpClock& ntp, ParticipantObserver& observer,
-                       Delegate& delegate)
+                       Delegate& delegate, Mode mode)
     : context_(context),
       ntp_(ntp),
       observer_(observer),
       delegate_(delegate),
+      mode_(mode),
       session_id_(absl::Uniform<uint64_t>(Random(), 1, uint64_t{1} << 62)),
       estimator_(context.clock) {}
 
@@ -57,22 +60,52 @@ bool Subscriber::SendRtpPacket(uint8_t* packet, size_t length, size_t capacity,
   return true;
 }
 
+bool Subscriber::SsrcInUse(uint32_t ssrc) const {
+  for (const Slot& slot : slots_) {
+    if (slot.ssrc == ssrc || slot.rtx_ssrc == ssrc) return true;
+    if (slot.consumer && (slot.consumer->ssrc() == ssrc || slot.consumer->rtx_ssrc() == ssrc)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 uint32_t Subscriber::NewSsrc() {
   for (;;) {
     const uint32_t ssrc = absl::Uniform<uint32_t>(Random(), 0x10000, 0xFFFFFFF0u);
-    bool used = false;
-    for (const Slot& slot : slots_) {
-      if (slot.consumer &&
-          (slot.consumer->ssrc() == ssrc || slot.consumer->rtx_ssrc() == ssrc)) {
-        used = true;
-      }
-    }
-    if (!used) return ssrc;
+    if (!SsrcInUse(ssrc)) return ssrc;
   }
 }
 
+bool Subscriber::IsSubscribed(const Producer& producer) const {
+  for (const Slot& slot : slots_) {
+    if (slot.consumer && &slot.consumer->producer() == &producer) return true;
+  }
+  return false;
+}
+
+void Subscriber::SetTrackEnabled(const std::string& track_id, bool enabled) {
+  if (enabled) {
+    disabled_tracks_.erase(track_id);
+  } else {
+    disabled_tracks_.insert(track_id);
+  }
+}
+
+void Subscriber::OnSubscribed(Slot& slot, Producer& producer) {
+  observer_.OnTrackPublished(
+      slot.publisher_id,
+      TrackSummary{producer.track_id(), producer.kind(), slot.mid, producer.muted(),
+                   static_cast<int>(producer.encoding_count())});
+  last_allocation_.reset();  // allocate at the next tick
+}
+
 void Subscriber::Subscribe(Producer& producer, const std::string& publisher_id) {
-  if (closed_) return;
+  if (closed_ || IsSubscribed(producer) || !track_enabled(producer.track_id())) return;
+  if (mode_ == Mode::kAnswer) {
+    BindViewerLine(producer, publisher_id);
+    return;
+  }
   if (!transport_) {
     // Created with the first track to receive: its ICE consent clock (RFC 7675) starts now,
     // and the offer carrying its credentials goes out right after.
@@ -112,13 +145,141 @@ void Subscriber::Subscribe(Producer& producer, const std::string& publisher_id) 
     options.extensions.remaps[0] = {producer.params().audio_level_id, kAudioLevelId};
     options.extensions.remap_count = 1;
   }
+  slot.ssrc = options.ssrc;
+  slot.rtx_ssrc = options.rtx_ssrc;
   slot.consumer = std::make_unique<Consumer>(producer, *this, context_.network.drops(),
                                              context_.clock, std::move(options));
   slots_.push_back(std::move(slot));
-  observer_.OnTrackPublished(publisher_id,
-                             TrackSummary{producer.track_id(), producer.kind(), slots_.back().mid});
-  last_allocation_.reset();  // allocate at the next tick
+  OnSubscribed(slots_.back(), producer);
   ScheduleOffer();
+}
+
+void Subscriber::BindViewerLine(Producer& producer, const std::string& publisher_id) {
+  for (Slot& slot : slots_) {
+    if (slot.consumer || slot.kind != producer.kind()) continue;
+    PayloadTypeMap map = MapPayloadTypes(producer.params().codecs, slot.codecs, slot.kind,
+                                         slot.rtx_ssrc.has_value());
+    if (!HasAnyMedia(map)) continue;  // the viewer cannot decode what this track sends
+    ConsumerOptions options;
+    options.ssrc = slot.ssrc;
+    const bool has_rtx = std::any_of(map.rtx.begin(), map.rtx.end(),
+                                     [](uint8_t pt) { return pt != PayloadTypeMap::kNone; });
+    if (has_rtx && slot.kind == rtc::MediaKind::kVideo) options.rtx_ssrc = slot.rtx_ssrc;
+    options.mid = slot.mid;
+    options.extensions.transport_sequence_id = slot.transport_cc_id;
+    if (producer.params().audio_level_id != 0 && slot.audio_level_id != 0) {
+      options.extensions.remaps[0] = {producer.params().audio_level_id, slot.audio_level_id};
+      options.extensions.remap_count = 1;
+    }
+    options.payload_types = map;
+    slot.publisher_id = publisher_id;
+    slot.track_id = producer.track_id();
+    slot.preference = LayerPreference{};
+    slot.pinned = false;
+    slot.reported = LayerTarget{};
+    slot.consumer = std::make_unique<Consumer>(producer, *this, context_.network.drops(),
+                                               context_.clock, std::move(options));
+    OnSubscribed(slot, producer);
+    return;
+  }
+}
+
+absl::StatusOr<std::string> Subscriber::HandleViewerOffer(
+    const std::string& sdp, const std::vector<Producer*>& source_tracks,
+    const std::string& source_id) {
+  if (closed_) return absl::FailedPreconditionError("participant closed");
+  if (mode_ != Mode::kAnswer) {
+    return absl::FailedPreconditionError("only WHEP viewers offer their subscriber connection");
+  }
+  if (transport_) {
+    return absl::FailedPreconditionError("the viewer's offer was already answered");
+  }
+  auto offer = rtc::ParseSdp(sdp);
+  if (!offer.ok()) return offer.status();
+  auto transport = std::make_unique<WebRtcTransport>(context_.clock, context_.dtls_context,
+                                                     context_.network, *this);
+  rtc::AnswerOptions options;
+  options.ice_ufrag = transport->local_ice_credentials().ufrag;
+  options.ice_pwd = transport->local_ice_credentials().pwd;
+  options.fingerprint_algorithm = "sha-256";
+  options.fingerprint_value = context_.certificate.Fingerprint();
+  options.candidates = context_.candidates;
+  options.session_id = session_id_;
+  options.session_version = ++offer_version_;
+  options.wanted_direction = rtc::Direction::kSendOnly;
+  options.capabilities = rtc::MediaCapabilities::WithTransportCc();
+  options.capabilities.rtcp_fbs.emplace_back(rtc::kRtcpFbGoogRemb);
+  // Only the extensions our consumers write; the ids stay the viewer's.
+  options.capabilities.header_extensions = {std::string(rtc::kExtAudioLevel),
+                                            std::string(rtc::kExtTransportCc)};
+  auto answer = rtc::CreateAnswer(*offer, options);
+  if (!answer.ok()) return answer.status();
+  if (auto status = ApplyRemoteDescription(*offer, *transport); !status.ok()) return status;
+
+  std::vector<Producer*> unclaimed = source_tracks;
+  for (rtc::MediaSection& section : answer->media) {
+    if (section.IsRejected() || !rtc::DirectionSends(section.direction) ||
+        (section.kind != rtc::MediaKind::kAudio && section.kind != rtc::MediaKind::kVideo)) {
+      continue;
+    }
+    // The track this line carries now: the source's first one of its kind not yet taken by
+    // an earlier line. Its codecs decide the answer; without a track every codec the viewer
+    // offered and we forward stays, and binding picks among them later.
+    Producer* track = nullptr;
+    for (auto it = unclaimed.begin(); it != unclaimed.end(); ++it) {
+      if ((*it)->kind() == section.kind) {
+        track = *it;
+        unclaimed.erase(it);
+        break;
+      }
+    }
+    if (track != nullptr) {
+      auto codecs = CodecsMatchingPublisher(section.codecs, track->params().codecs, section.kind);
+      if (codecs.empty()) {
+        section.direction = rtc::Direction::kInactive;  // nothing it could decode
+        continue;
+      }
+      section.codecs = std::move(codecs);
+    }
+    slots_.emplace_back();
+    Slot& slot = slots_.back();
+    slot.mid = section.mid;
+    slot.kind = section.kind;
+    slot.codecs = section.codecs;
+    slot.ssrc = NewSsrc();
+    const bool rtx = std::any_of(section.codecs.begin(), section.codecs.end(),
+                                 [](const rtc::Codec& c) { return c.IsRtx(); });
+    if (rtx && slot.kind == rtc::MediaKind::kVideo) slot.rtx_ssrc = NewSsrc();
+    for (const auto& ext : section.extensions) {
+      if (ext.uri == rtc::kExtTransportCc) slot.transport_cc_id = ext.id;
+      if (ext.uri == rtc::kExtAudioLevel && slot.kind == rtc::MediaKind::kAudio) {
+        slot.audio_level_id = ext.id;
+      }
+    }
+    section.msid_stream = source_id;
+    section.msid_track = track != nullptr
+                             ? track->track_id()
+                             : source_id + "-" + std::string(rtc::MediaKindName(slot.kind));
+    const std::string msid = section.msid_stream + " " + section.msid_track;
+    section.ssrcs.push_back({slot.ssrc, source_id, msid});
+    if (slot.rtx_ssrc) {
+      section.ssrcs.push_back({*slot.rtx_ssrc, source_id, msid});
+      section.ssrc_groups.push_back({"FID", {slot.ssrc, *slot.rtx_ssrc}});
+    }
+  }
+  if (slots_.empty()) {
+    return absl::InvalidArgumentError("the offer has no audio or video m-line we can send on");
+  }
+  transport_ = std::move(transport);
+  transport_cc_negotiated_ = false;
+  remb_negotiated_ = false;
+  for (const Slot& slot : slots_) {
+    if (slot.transport_cc_id != 0) transport_cc_negotiated_ = true;
+    for (const auto& codec : slot.codecs) {
+      if (codec.HasRtcpFb(rtc::kRtcpFbGoogRemb)) remb_negotiated_ = true;
+    }
+  }
+  return rtc::Serialize(*answer);
 }
 
 void Subscriber::Unsubscribe(Producer& producer) {
@@ -128,6 +289,12 @@ void Subscriber::Unsubscribe(Producer& producer) {
       observer_.OnTrackUnpublished(slot.publisher_id, slot.track_id);
       ScheduleOffer();
     }
+  }
+}
+
+void Subscriber::UnsubscribeAll() {
+  for (Slot& slot : slots_) {
+    if (slot.consumer) Unsubscribe(slot.consumer->producer());
   }
 }
 
@@ -152,6 +319,9 @@ void Subscriber::SetActiveSpeaker(const std::string& participant_id) {
 
 absl::Status Subscriber::HandleAnswer(const std::string& sdp) {
   if (closed_) return absl::FailedPreconditionError("participant closed");
+  if (mode_ == Mode::kAnswer) {
+    return absl::FailedPreconditionError("a WHEP viewer offers, it does not answer");
+  }
   if (!offer_outstanding_ || !transport_) {
     return absl::FailedPreconditionError("no subscribe offer is outstanding");
   }
@@ -175,6 +345,7 @@ absl::Status Subscriber::HandleAnswer(const std::string& sdp) {
 }
 
 void Subscriber::ScheduleOffer() {
+  if (mode_ == Mode::kAnswer) return;  // WHEP: the viewer's single offer fixed the lines
   if (offer_outstanding_) {
     renegotiation_needed_ = true;
     return;
@@ -274,6 +445,7 @@ void Subscriber::Allocate() {
     Slot& slot = slots_[i];
     if (!slot.consumer) continue;
     Producer& producer = slot.consumer->producer();
+    if (producer.muted()) continue;  // forwards nothing: no share of the estimate
     TrackDemand demand;
     demand.track_key = i;
     demand.is_video = slot.kind == rtc::MediaKind::kVideo;
@@ -455,6 +627,7 @@ size_t Subscriber::consumer_count() const {
 
 void Subscriber::OnTransportConnected(WebRtcTransport&) {
   ++dtls_handshakes_ok_;
+  delegate_.OnSubscriberConnected();
   for (Slot& slot : slots_) {
     if (slot.consumer) slot.consumer->OnKeyframeRequest();
   }

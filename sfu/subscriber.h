@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "rtc/session_description.h"
 #include "sfu/bandwidth_estimator.h"
 #include "sfu/consumer.h"
@@ -25,13 +27,27 @@ namespace switchyard::sfu {
 // estimate from the browser's transport-wide feedback (REMB as fallback), allocation of that
 // estimate across the tracks (simulcast layer per track), retransmissions for its NACKs,
 // sender reports, and probing for headroom before switching up.
+//
+// Two signaling modes share everything below the SDP:
+//  - kOffer (signaling clients): the server offers, one sendonly m-line per track, and
+//    renegotiates as tracks come and go.
+//  - kAnswer (WHEP viewers): the viewer offers recvonly m-lines once (HandleViewerOffer); we
+//    answer sendonly and bind each line to a track of the source participant as it appears
+//    (Subscribe), with the viewer's payload types and header extension ids. A line without a
+//    track yet is answered sendonly with its SSRC already declared, and starts carrying media
+//    when the source publishes a track of that kind; when the track goes, the line goes quiet
+//    (there is no server-initiated renegotiation in WHEP).
 class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
  public:
   class Delegate {
    public:
     virtual ~Delegate() = default;
     virtual void OnSubscriberClosed(const std::string& reason) = 0;
+    // ICE and DTLS completed.
+    virtual void OnSubscriberConnected() = 0;
   };
+
+  enum class Mode { kOffer, kAnswer };
 
   // How often the estimate is re-allocated across tracks (also at once on changes).
   static constexpr transport::Duration kAllocationInterval = std::chrono::milliseconds(250);
@@ -40,12 +56,32 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   static constexpr uint8_t kTransportSequenceId = 3;
 
   Subscriber(WorkerContext& context, const NtpClock& ntp, ParticipantObserver& observer,
-             Delegate& delegate);
+             Delegate& delegate, Mode mode = Mode::kOffer);
   ~Subscriber() override;
 
+  // Starts forwarding `producer` (no-op when it already is, or the track is disabled). kAnswer:
+  // binds the first free line of its kind whose codecs fit; no line, no forwarding.
   void Subscribe(Producer& producer, const std::string& publisher_id);
+  // Stops forwarding `producer`; its line goes inactive (kOffer, through renegotiation) or
+  // quiet (kAnswer). The observer hears OnTrackUnpublished for it either way: the track is no
+  // longer in this participant's subscriber PeerConnection.
   void Unsubscribe(Producer& producer);
+  void UnsubscribeAll();
+  bool IsSubscribed(const Producer& producer) const;
+  // SetSubscriptionsEnabled: remembered per track id, also for tracks not published yet.
+  // Callers subscribe / unsubscribe accordingly.
+  void SetTrackEnabled(const std::string& track_id, bool enabled);
+  bool track_enabled(const std::string& track_id) const {
+    return !disabled_tracks_.contains(track_id);
+  }
   absl::Status HandleAnswer(const std::string& sdp);
+  // kAnswer only, once: the viewer's offer. `source_tracks` are the source's producers now;
+  // each line's codecs are narrowed to what its future track sends (when there is one).
+  // Returns our answer; the caller then Subscribe()s the source's producers.
+  absl::StatusOr<std::string> HandleViewerOffer(const std::string& sdp,
+                                                const std::vector<Producer*>& source_tracks,
+                                                const std::string& source_id);
+  Mode mode() const { return mode_; }
   absl::Status UpdateSubscription(const std::string& track_id, const LayerPreference& preference,
                                   bool pinned);
   void SetActiveSpeaker(const std::string& participant_id);
@@ -86,6 +122,11 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
     LayerPreference preference;
     bool pinned = false;
     LayerTarget reported;
+    // kAnswer: fixed by the viewer's offer and our answer, whether or not a track is bound.
+    uint32_t ssrc = 0;
+    std::optional<uint32_t> rtx_ssrc;
+    uint8_t transport_cc_id = 0;
+    uint8_t audio_level_id = 0;
   };
 
   // WebRtcTransport::Listener
@@ -95,6 +136,9 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   void OnTransportClosed(WebRtcTransport& transport, const std::string& reason) override;
 
   Consumer* FindConsumerBySsrc(uint32_t ssrc);
+  bool SsrcInUse(uint32_t ssrc) const;
+  void BindViewerLine(Producer& producer, const std::string& publisher_id);
+  void OnSubscribed(Slot& slot, Producer& producer);
   uint32_t NewSsrc();
   void ScheduleOffer();
   void SendOffer();
@@ -108,6 +152,8 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
   const NtpClock& ntp_;
   ParticipantObserver& observer_;
   Delegate& delegate_;
+  const Mode mode_;
+  absl::flat_hash_set<std::string> disabled_tracks_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<WebRtcTransport> transport_;
   std::vector<Slot> slots_;

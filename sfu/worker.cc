@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
   worker->context_ = std::make_unique<WorkerContext>(WorkerContext{
       clock, certificate, *worker->dtls_context_, *worker, worker->ntp_,
       [w](std::function<void()> task) { boost::asio::post(w->io_, std::move(task)); },
-      {host}, std::span<uint8_t>(worker->scratch_)});
+      {host}, std::span<uint8_t>(worker->scratch_), nullptr});
   return worker;
 }
 
@@ -77,6 +77,14 @@ void Worker::Stop() {
 }
 
 void Worker::Post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+
+void Worker::SetRoomObserver(RoomObserver* observer) {
+  if (!running_.load()) {
+    context_->room_observer = observer;
+    return;
+  }
+  Post([this, observer] { context_->room_observer = observer; });
+}
 
 void Worker::ScheduleTimer() {
   timer_.expires_after(options_.timer_interval);

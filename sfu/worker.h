@@ -59,6 +59,10 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   void Stop();   // closes every room, joins the thread
   // Runs `task` on the worker thread. Thread-safe.
   void Post(std::function<void()> task);
+  // Where this worker's rooms report room-level events (null: nowhere). Borrowed: must outlive
+  // the worker (Stop() closes rooms, which reports their participants as left). Before Start()
+  // it takes effect at once, later on the worker thread.
+  void SetRoomObserver(RoomObserver* observer);
 
   int index() const { return index_; }
   // Between Start() and Stop(). Thread-safe.

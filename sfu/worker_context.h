@@ -14,6 +14,7 @@
 
 namespace switchyard::sfu {
 
+class RoomObserver;
 class TransportNetwork;
 
 // What rooms, participants and transports borrow from the worker that owns them. Everything
@@ -32,6 +33,9 @@ struct WorkerContext {
   // The worker's single output buffer for rewritten packets (the media path is single-threaded
   // per worker, so one buffer serves every consumer in turn).
   std::span<uint8_t> scratch;
+  // Room-level events for the control plane (WorkerPool::SetRoomObserver); null = nobody
+  // listens. Borrowed: outlives the worker.
+  RoomObserver* room_observer = nullptr;
 };
 
 }  // namespace switchyard::sfu

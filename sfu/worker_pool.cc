@@ -35,6 +35,33 @@ void ParticipantHandle::UpdateSubscription(std::string track_id, LayerPreference
   });
 }
 
+void ParticipantHandle::SubscribeOffer(std::string sdp) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_, sdp = std::move(sdp)] {
+    if (Room* r = worker.FindRoom(room)) r->HandleSubscribeOffer(id, sdp);
+  });
+}
+
+void ParticipantHandle::SetTrackMuted(std::string track_id, bool muted) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_,
+                track_id = std::move(track_id), muted] {
+    if (Room* r = worker.FindRoom(room)) r->SetTrackMuted(id, track_id, muted);
+  });
+}
+
+void ParticipantHandle::SetSubscriptionsEnabled(std::vector<std::string> track_ids,
+                                                bool enabled) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_,
+                track_ids = std::move(track_ids), enabled] {
+    if (Room* r = worker.FindRoom(room)) r->SetSubscriptionsEnabled(id, track_ids, enabled);
+  });
+}
+
+void ParticipantHandle::SetPermission(ParticipantPermission permission) {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_, permission] {
+    if (Room* r = worker.FindRoom(room)) r->SetPermission(id, permission);
+  });
+}
+
 void ParticipantHandle::Leave() {
   worker_.Post([&worker = worker_, room = room_, id = participant_id_] {
     if (Room* r = worker.FindRoom(room)) {
@@ -75,15 +102,33 @@ void WorkerPool::Stop() {
 std::unique_ptr<ParticipantHandle> WorkerPool::Join(
     const std::string& room, const std::string& name,
     std::shared_ptr<ParticipantObserver> observer) {
+  JoinOptions options;
+  options.identity = name;
+  options.name = name;
+  return Join(room, options, std::move(observer));
+}
+
+std::unique_ptr<ParticipantHandle> WorkerPool::Join(
+    const std::string& room, const JoinOptions& options,
+    std::shared_ptr<ParticipantObserver> observer) {
   Worker& worker = *workers_[absl::Hash<std::string>{}(room) % workers_.size()];
-  std::string id = RandomId(12);
-  worker.Post([&worker, room, name, id, observer = std::move(observer)]() mutable {
+  JoinOptions resolved = options;
+  if (resolved.participant_id.empty()) resolved.participant_id = RandomId(12);
+  const std::string id = resolved.participant_id;
+  worker.Post([&worker, room, resolved = std::move(resolved),
+               observer = std::move(observer)]() mutable {
     Room& r = worker.GetOrCreateRoom(room);
-    if (auto status = r.Join(id, name, observer); !status.ok()) {
+    if (auto status = r.Join(resolved, observer); !status.ok()) {
       observer->OnError("join_failed", std::string(status.message()));
+      // A room made for this join alone must not linger.
+      worker.RemoveRoomIfEmpty(room);
     }
   });
   return std::make_unique<ParticipantHandle>(worker, room, id);
+}
+
+void WorkerPool::SetRoomObserver(RoomObserver* observer) {
+  for (auto& w : workers_) w->SetRoomObserver(observer);
 }
 
 std::vector<Worker*> WorkerPool::workers() const {

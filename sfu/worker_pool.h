@@ -24,6 +24,17 @@ class ParticipantHandle {
   void PublishOffer(std::string sdp);
   void SubscribeAnswer(std::string sdp);
   void UpdateSubscription(std::string track_id, LayerPreference preference, bool pinned);
+  // kWhep: the viewer's offer; the answer comes through OnSubscribeAnswer.
+  void SubscribeOffer(std::string sdp);
+  // Mutes or unmutes one of this participant's published tracks for every subscriber (on
+  // unmute, subscribers get a keyframe request sent on their behalf). Unknown ids are ignored.
+  void SetTrackMuted(std::string track_id, bool muted);
+  // Stops (false) or resumes (true) forwarding these tracks of others to this participant; a
+  // stopped track's m-line goes inactive. Remembered for tracks published later under the ids.
+  void SetSubscriptionsEnabled(std::vector<std::string> track_ids, bool enabled);
+  // Revoking can_publish unpublishes its tracks and refuses later publish offers
+  // ("permission_denied" error); revoking can_subscribe removes everything it receives.
+  void SetPermission(ParticipantPermission permission);
   void Leave();
 
  private:
@@ -54,6 +65,14 @@ class WorkerPool {
   // Thread-safe. Joins `room` as `name`; the observer hears OnJoined (or OnError) next.
   std::unique_ptr<ParticipantHandle> Join(const std::string& room, const std::string& name,
                                           std::shared_ptr<ParticipantObserver> observer);
+  // Thread-safe. Joins with everything the control plane decided (id, identity, permission,
+  // kind); an empty participant_id gets a random one. The observer hears OnJoined (or
+  // OnError "join_failed", e.g. for an id already in the room) next.
+  std::unique_ptr<ParticipantHandle> Join(const std::string& room, const JoinOptions& options,
+                                          std::shared_ptr<ParticipantObserver> observer);
+  // Before Start() (later calls take effect on each worker thread). Borrowed: must outlive the
+  // pool's workers; Stop() reports every remaining participant as left ("room closed").
+  void SetRoomObserver(RoomObserver* observer);
 
   std::vector<Worker*> workers() const;
 

@@ -6,9 +6,17 @@
 // server how large the tile is (device pixels), whether it is visible and whether it is pinned
 // (updateSubscription), and the server picks the layer to forward.
 //
-// URL switches: room, name (join at once); simulcast=0 (publish one encoding); codec=vp8|vp9|
-// h264|av1 (preferred video codec); video=0 (publish the microphone only); publish=0 (join as
-// a viewer: publish nothing).
+// Joining needs a join token (a JWT naming the room and our identity). The page takes it from
+// the `token` URL switch, else asks GET /dev/token, which only a server in dev mode answers.
+// The server may end the session (`disconnected`: removed through the room API, room deleted,
+// the same identity joined elsewhere, media lost, shutdown): the page then shows why and goes
+// back to the join form without rejoining by itself.
+//
+// URL switches: room, name (join at once); token=<jwt> (join with this token: room and name
+// default to the token's); identity=<id> (the identity asked of /dev/token; default: one the
+// server picks); simulcast=0 (publish one encoding); codec=vp8|vp9|h264|av1 (preferred video
+// codec); video=0 (publish the microphone only); publish=0 (join as a viewer: publish nothing);
+// stats=0|1 (per-tile stats badges).
 'use strict';
 
 (() => {
@@ -33,6 +41,7 @@
     leaveButton: $('leave-button'),
     roomInfo: $('room-info'),
     roomName: $('room-name'),
+    roomMetadata: $('room-metadata'),
     copyLinkButton: $('copy-link-button'),
     status: $('status'),
     statusText: $('status-text'),
@@ -51,7 +60,31 @@
     codec: (params.get('codec') || '').toLowerCase(),
     publishAudio: params.get('publish') !== '0',
     publishVideo: params.get('publish') !== '0' && params.get('video') !== '0',
+    // A join token handed to the page (production); without it the page asks /dev/token.
+    token: params.get('token') || '',
+    identity: params.get('identity') || '',
   };
+  // The claims of options.token (unverified: only to prefill the form), or null.
+  const tokenClaims = decodeTokenClaims(options.token);
+
+  // What the server said when it ended the last session, for the banner and the test hooks;
+  // reset on every join.
+  const kDisconnectTexts = {
+    removed: 'You were removed from the room.',
+    room_deleted: 'The room was closed.',
+    duplicate_identity: 'You joined this room from another tab or device, so this one was disconnected.',
+    transport_closed: 'The media connection to the server was lost.',
+    server_shutdown: 'The server is shutting down.',
+  };
+  let lastDisconnect = null;  // {reason, at}
+  // Why the last join could not get a token: '' | 'needs_token' | the banner text.
+  let tokenProblem = '';
+  // The identity of the current or last session (kept after a disconnect for the hooks).
+  let lastIdentity = '';
+  // The latest application data messages (from other participants or the room API), oldest
+  // first, at most kDataMessagesKept.
+  const kDataMessagesKept = 20;
+  let dataMessages = [];
 
   // Lowest layer first: the rids name the layers in the SDP (RFC 8853) and the server orders
   // them by resolution. The top layer's bitrate lets 1280x720 be sent once the estimate allows.
@@ -67,7 +100,7 @@
   // that late callbacks of a previous call (closed sockets, stale promises) can tell they are
   // stale by comparing against the current session.
   let session = null;
-  // 'idle' | 'connecting' | 'joined' | 'error'
+  // 'idle' | 'connecting' | 'joined' | 'error' | 'disconnected' (the server ended the session)
   let state = 'idle';
 
   function newSession(room, name) {
@@ -79,6 +112,12 @@
       publisherPc: null,
       subscriberPc: null,
       participantId: '',
+      // From `joined.local` (and participantUpdated for ourselves): identity, permission,
+      // metadata as the room API shows them.
+      identity: '',
+      local: null,
+      // The room as of `joined.roomInfo` / roomUpdated (name, sid, metadata, ...).
+      roomInfo: null,
       // Remote participants by id: {id, name, tracks: Map(trackId -> TrackInfo), stream,
       // tile, video, audio, seenAt, firstFrameAt}.
       participants: new Map(),
@@ -117,6 +156,9 @@
     if (state === 'connecting') {
       kind = 'connecting';
       text = 'Connecting…';
+    } else if (state === 'disconnected') {
+      kind = 'error';
+      text = 'Disconnected';
     } else if (state === 'error') {
       kind = 'error';
       text = 'Disconnected';
@@ -199,11 +241,39 @@
     ui.grid.style.setProperty('--tile-width', `${Math.max(best.tileWidth, 160)}px`);
   }
 
+  // The payload of a JWT, or null. Not verified (the server does that): it only fills in the
+  // room and name the token is for.
+  function decodeTokenClaims(token) {
+    const part = (token || '').split('.')[1];
+    if (!part) return null;
+    try {
+      const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
+      const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
+      const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+      const claims = JSON.parse(new TextDecoder().decode(bytes));
+      return claims && typeof claims === 'object' ? claims : null;
+    } catch (e) {
+      console.warn('switchyard: the token URL switch is not a JWT:', e);
+      return null;
+    }
+  }
+
   function initialOf(name) {
     const trimmed = (name || '?').trim();
     return (trimmed[0] || '?').toUpperCase();
   }
 
+  // This page's address after joining `room`: the room plus the switches a reload needs to
+  // join the same way (the token and identity; not the name, which the form remembers).
+  function pageUrl(room) {
+    const url = new URL(roomUrl(room));
+    for (const key of ['token', 'identity']) {
+      if (params.get(key)) url.searchParams.set(key, params.get(key));
+    }
+    return url.toString();
+  }
+
+  // The link to share: the room only (never our token).
   function roomUrl(room) {
     const url = new URL(window.location.href);
     url.search = '';
@@ -226,7 +296,7 @@
     current.ws = ws;
     ws.onopen = () => {
       if (session !== current) return;
-      send({ join: { room: current.room, name: current.name } });
+      send({ join: { room: current.room, name: current.name, token: current.token } });
     };
     ws.onmessage = (event) => {
       if (session !== current) return;
@@ -235,6 +305,12 @@
         message = JSON.parse(event.data);
       } catch (e) {
         console.warn('switchyard: unparsable server message', event.data);
+        return;
+      }
+      // Handled at once, not behind pending SDP work: the close that follows must not be
+      // taken for a lost connection.
+      if (message.disconnected) {
+        onDisconnected(current, message.disconnected);
         return;
       }
       current.queue = current.queue
@@ -270,12 +346,18 @@
     if (message.error) return onError(current, message.error);
     if (message.activeSpeakers) return onActiveSpeakers(current, message.activeSpeakers);
     if (message.subscriptionState) return onSubscriptionState(current, message.subscriptionState);
+    if (message.trackMuted) return onTrackMuted(current, message.trackMuted);
+    if (message.participantUpdated) return onParticipantUpdated(current, message.participantUpdated);
+    if (message.roomUpdated) return onRoomUpdated(current, message.roomUpdated);
+    if (message.data) return onData(current, message.data);
     console.warn('switchyard: unknown server message', message);
   }
 
   async function onJoined(current, joined) {
     current.participantId = joined.participantId || '';
     current.joinedAt = performance.now();
+    if (joined.local) applyLocalInfo(current, joined.local);
+    if (joined.roomInfo) applyRoomInfo(current, joined.roomInfo);
     for (const info of joined.participants || []) upsertParticipant(current, info);
     setState('joined');
     current.subscriberPc = createSubscriber(current);
@@ -420,7 +502,11 @@
       return;
     }
     console.error(`switchyard: server error ${code}: ${text}`);
-    showBanner(`Server error (${code}): ${text}`);
+    if (!current.participantId && (code === 'unauthenticated' || code === 'permission_denied')) {
+      showBanner(`The server refused the join token: ${text}`);
+    } else {
+      showBanner(`Server error (${code}): ${text}`);
+    }
     // A failed join leaves nothing to show: go back to the form.
     if (!current.participantId) {
       current.leaving = true;
@@ -428,6 +514,163 @@
       setState('error');
       showCall(false);
     }
+  }
+
+  // The server ended the session; the socket closes next. No automatic rejoin: being removed
+  // or replaced by another tab must stick, and the user can join again from the form.
+  function onDisconnected(current, msg) {
+    const reason = msg.reason || '';
+    lastDisconnect = { reason, at: performance.now() };
+    console.warn(`switchyard: disconnected by the server (${reason || 'no reason given'})`);
+    // "transport_closed: <detail>" carries what failed after the code.
+    const code = reason.split(':')[0].trim();
+    const text = kDisconnectTexts[code] || `The server ended the session (${reason || 'no reason given'}).`;
+    current.leaving = true;
+    teardown(current);
+    setState('disconnected');
+    showCall(false);
+    ui.roomInput.value = current.room;
+    ui.nameInput.value = current.name;
+    showBanner(code === 'removed' || code === 'room_deleted' || code === 'duplicate_identity'
+      ? text : `${text} You can join again.`, code === 'server_shutdown' ? 'info' : 'error');
+  }
+
+  function onTrackMuted(current, msg) {
+    const participantId = msg.participantId || '';
+    const trackId = msg.trackId || '';
+    const muted = Boolean(msg.muted);
+    console.info(`switchyard: track ${trackId} of ${participantId} ${muted ? 'muted' : 'unmuted'}`);
+    if (participantId === current.participantId) {
+      // joined.local predates our tracks; one not listed yet is kept with its kind unknown.
+      const local = current.local || (current.local = { tracks: [] });
+      local.tracks = local.tracks || [];
+      const info = local.tracks.find((t) => t.trackId === trackId);
+      if (info) info.muted = muted;
+      else local.tracks.push({ trackId, muted });
+      renderLocalMuted(current);
+      return;
+    }
+    const p = current.participants.get(participantId);
+    if (!p) return;
+    const info = p.tracks.get(trackId);
+    // A track not announced yet arrives with its muted flag in trackPublished.
+    if (info) info.muted = muted;
+    renderMuted(p);
+  }
+
+  function onParticipantUpdated(current, info) {
+    console.info('switchyard: participant updated', info);
+    if (info.participantId && info.participantId === current.participantId) {
+      applyLocalInfo(current, info);
+      return;
+    }
+    if (!current.participants.has(info.participantId || '')) return;
+    const p = upsertParticipant(current, info);
+    p.identity = info.identity || p.identity;
+    p.metadata = info.metadata || '';
+    renderMuted(p);
+  }
+
+  function onRoomUpdated(current, room) {
+    console.info('switchyard: room updated', room);
+    applyRoomInfo(current, room);
+  }
+
+  function onData(current, msg) {
+    const entry = {
+      participantId: msg.participantId || '',
+      topic: msg.topic || '',
+      payload: msg.payload || '',  // base64, as canonical JSON carries bytes
+      text: decodeBase64Text(msg.payload || ''),
+      receivedAt: performance.now(),
+    };
+    const from = entry.participantId
+      ? (current.participants.get(entry.participantId) || {}).name || entry.participantId
+      : 'the server';
+    console.info(`switchyard: data from ${from}${entry.topic ? ` on "${entry.topic}"` : ''}: ` +
+        entry.text.slice(0, 200));
+    dataMessages.push(entry);
+    if (dataMessages.length > kDataMessagesKept) dataMessages = dataMessages.slice(-kDataMessagesKept);
+  }
+
+  // Payloads are usually text; anything else shows as null.
+  function decodeBase64Text(base64) {
+    try {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function applyLocalInfo(current, info) {
+    current.local = info;
+    current.identity = info.identity || current.identity;
+    lastIdentity = current.identity;
+    if (info.name && info.name !== current.name) {
+      current.name = info.name;
+      ui.localName.textContent = `${info.name} (you)`;
+      ui.localTile.querySelector('.avatar').textContent = initialOf(info.name);
+    }
+    renderLocalMuted(current);
+  }
+
+  function applyRoomInfo(current, room) {
+    current.roomInfo = room;
+    const metadata = room.metadata || '';
+    ui.roomName.textContent = current.room;
+    ui.roomName.title = metadata ? `Room metadata: ${metadata}` : '';
+    ui.roomMetadata.textContent = metadata;
+    ui.roomMetadata.hidden = !metadata;
+  }
+
+  // A track muted through the room API is not forwarded: its tile shows the avatar and a
+  // "muted" chip instead of a frozen picture.
+  function renderMuted(p) {
+    let video = false;
+    let audio = false;
+    for (const t of p.tracks.values()) {
+      if (!t.muted) continue;
+      if (isVideoKind(t.kind)) video = true;
+      if (isAudioKind(t.kind)) audio = true;
+    }
+    setMutedIndicator(p.tile, video, audio);
+  }
+
+  // Our own tracks muted by the room's administrator: we still send, nobody receives.
+  function renderLocalMuted(current) {
+    let video = false;
+    let audio = false;
+    let other = false;
+    for (const t of (current.local && current.local.tracks) || []) {
+      if (!t.muted) continue;
+      if (isVideoKind(t.kind)) video = true;
+      else if (isAudioKind(t.kind)) audio = true;
+      else other = true;
+    }
+    setMutedIndicator(ui.localTile, video, audio, other);
+  }
+
+  function setMutedIndicator(tile, video, audio, other = false) {
+    tile.classList.toggle('video-muted', video);
+    tile.classList.toggle('audio-muted', audio);
+    const chip = tile.querySelector('.muted-indicator');
+    const parts = [];
+    if (video) parts.push('video');
+    if (audio) parts.push('audio');
+    if (other && parts.length === 0) parts.push('a track');
+    chip.hidden = parts.length === 0;
+    chip.textContent = parts.length ? `${parts.join(' and ')} muted` : '';
+    chip.title = parts.length ? 'Muted by the room\'s administrator: nothing is forwarded' : '';
+  }
+
+  // Canonical JSON names enum values; accept numbers too.
+  function isVideoKind(kind) {
+    return kind === 'TRACK_KIND_VIDEO' || kind === 2;
+  }
+
+  function isAudioKind(kind) {
+    return kind === 'TRACK_KIND_AUDIO' || kind === 1;
   }
 
   function midOfTrack(current, track) {
@@ -469,6 +712,8 @@
       createTile(current, p);
       renderSpeakers(current);
     }
+    if (info.identity) p.identity = info.identity;
+    if (info.metadata) p.metadata = info.metadata;
     if (info.name) {
       p.name = info.name;
       p.tile.querySelector('.label-name').textContent = info.name;
@@ -480,6 +725,7 @@
       if (t.trackId) p.tracks.set(t.trackId, t);
     }
     if (newTrack) scheduleSubscription(current, p, 0);
+    if ((info.tracks || []).length) renderMuted(p);
     return p;
   }
 
@@ -584,7 +830,7 @@
   // which Chromium takes from the msid.
   function videoTrackIdOf(p) {
     for (const t of p.tracks.values()) {
-      if (t.kind === 'TRACK_KIND_VIDEO' || t.kind === 2) return t.trackId;
+      if (isVideoKind(t.kind)) return t.trackId;
     }
     const track = p.stream.getVideoTracks()[0];
     return track ? track.id : '';
@@ -962,6 +1208,41 @@
     return null;
   }
 
+  const kNeedsTokenText = 'This server needs a join token: add ?token=… (a token from the ' +
+      'application that invited you) to the address.';
+
+  // {token, identity} for joining `room` as `name`: the token URL switch, else one from the
+  // dev-mode endpoint. Throws an Error whose message is fit for the banner.
+  async function obtainToken(room, name) {
+    if (options.token) {
+      return { token: options.token, identity: (tokenClaims && tokenClaims.sub) || '' };
+    }
+    const query = new URLSearchParams({ room });
+    if (name) query.set('name', name);
+    if (options.identity) query.set('identity', options.identity);
+    let response;
+    try {
+      response = await fetch(`/dev/token?${query}`, { cache: 'no-store' });
+    } catch (e) {
+      throw new Error(`Could not reach the server to get a join token (${e.message || e}).`);
+    }
+    // Only a server in dev mode routes /dev/token; elsewhere it is a missing file.
+    if (response.status === 404 || response.status === 405) {
+      const error = new Error(kNeedsTokenText);
+      error.needsToken = true;
+      throw error;
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (e) { /* reported below */ }
+    if (!response.ok || !body || typeof body.token !== 'string' || !body.token) {
+      const detail = body && (body.msg || body.message) ? `: ${body.msg || body.message}` : '';
+      throw new Error(`The server refused a join token (HTTP ${response.status}${detail}).`);
+    }
+    return { token: body.token, identity: body.identity || '' };
+  }
+
   async function join(room, name) {
     room = (room || '').trim();
     name = (name || '').trim();
@@ -969,26 +1250,56 @@
       showBanner("Room names use letters, digits, '-', '_' and '.' (at most 64).");
       return;
     }
-    if (!name) {
+    // With a token the server takes the display name from it when none is given.
+    const tokenName = (tokenClaims && (tokenClaims.name || tokenClaims.sub)) || '';
+    if (!name && !options.token) {
       showBanner('Please enter your name.');
       return;
     }
     if (session) teardown(session);
     hideBanner();
-    try {
-      localStorage.setItem(kNameStorageKey, name);
-    } catch (e) { /* storage may be disabled */ }
+    if (name) {
+      try {
+        localStorage.setItem(kNameStorageKey, name);
+      } catch (e) { /* storage may be disabled */ }
+    }
     const current = newSession(room, name);
     session = current;
+    lastDisconnect = null;
+    dataMessages = [];
+    tokenProblem = '';
     setState('connecting');
+    ui.joinButton.disabled = true;
+    let token;
+    try {
+      token = await obtainToken(room, name);
+    } catch (e) {
+      if (session !== current) return;
+      console.warn('switchyard: no join token:', e.message || e);
+      tokenProblem = e.needsToken ? 'needs_token' : (e.message || String(e));
+      session = null;
+      setState('error');
+      showBanner(e.message || String(e));
+      return;
+    } finally {
+      ui.joinButton.disabled = false;
+    }
+    if (session !== current) return;
+    current.token = token.token;
+    current.identity = token.identity;
+    lastIdentity = token.identity;
+    const shownName = name || tokenName || 'you';
     ui.roomName.textContent = room;
-    ui.localName.textContent = `${name} (you)`;
-    ui.localTile.querySelector('.avatar').textContent = initialOf(name);
+    ui.roomName.title = '';
+    ui.roomMetadata.hidden = true;
+    ui.localName.textContent = `${shownName} (you)`;
+    ui.localTile.querySelector('.avatar').textContent = initialOf(shownName);
     ui.localTile.classList.remove('has-video');
+    setMutedIndicator(ui.localTile, false, false);
     resetToggles();
     showCall(true);
     layoutGrid();
-    history.replaceState(null, '', roomUrl(room));
+    history.replaceState(null, '', pageUrl(room));
 
     const wantsMedia = options.publishAudio || options.publishVideo;
     const stream = navigator.mediaDevices && wantsMedia ? await getMedia() : null;
@@ -1107,12 +1418,38 @@
   window.switchyard = {
     state: () => state,
     localParticipantId: () => (session ? session.participantId : ''),
+    // The identity we joined as (from the token, confirmed by `joined.local`).
+    identity: () => (session ? session.identity : lastIdentity),
+    // `joined.local` as updated since (identity, permission, metadata, our tracks).
+    localInfo: () => (session && session.local ? JSON.parse(JSON.stringify(session.local)) : null),
+    roomInfo: () => (session && session.roomInfo ? { ...session.roomInfo } : null),
+    // The server's reason when it ended the last session ('removed', 'room_deleted', ...), or
+    // '' (also after leaving by ourselves); cleared by the next join.
+    disconnectReason: () => (lastDisconnect ? lastDisconnect.reason : ''),
+    // 'needs_token' when the server has no /dev/token and no token switch was given, another
+    // text when getting a token failed otherwise, else ''.
+    tokenProblem: () => tokenProblem,
+    // The latest data messages: [{participantId, topic, payload (base64), text, receivedAt}].
+    dataMessages: () => dataMessages.map((m) => ({ ...m })),
+    // Sends `text` on `topic` to the given participant ids (or everyone else).
+    sendData: (topic, text, destinationParticipantIds = []) => {
+      const bytes = new TextEncoder().encode(text);
+      let binary = '';
+      for (const b of bytes) binary += String.fromCharCode(b);
+      send({ sendData: { topic, payload: btoa(binary), destinationParticipantIds } });
+    },
+    // The banner's text while it is shown, else ''.
+    banner: () => (ui.banner.hidden ? '' : ui.bannerText.textContent),
     participants: () => (session ? [...session.participants.values()] : []).map((p) => ({
       participantId: p.id,
       name: p.name,
-      tracks: [...p.tracks.values()],
+      identity: p.identity || '',
+      metadata: p.metadata || '',
+      tracks: [...p.tracks.values()].map((t) => ({ ...t })),
       receiving: p.stream.getTracks().map((t) => t.kind),
       hasTile: p.tile.isConnected,
+      videoMuted: p.tile.classList.contains('video-muted'),
+      audioMuted: p.tile.classList.contains('audio-muted'),
     })),
     stats: () => collectStats(session),
     publisherStats: () => collectPublisherStats(session),
@@ -1181,8 +1518,10 @@
   try {
     savedName = localStorage.getItem(kNameStorageKey) || '';
   } catch (e) { /* storage may be disabled */ }
-  ui.roomInput.value = params.get('room') || '';
-  ui.nameInput.value = params.get('name') || savedName;
+  const tokenRoom = (tokenClaims && tokenClaims.video && tokenClaims.video.room) || '';
+  ui.roomInput.value = params.get('room') || tokenRoom;
+  ui.nameInput.value = params.get('name') || (tokenClaims && tokenClaims.name) || savedName;
+  if (options.token) ui.nameInput.required = false;  // the token names us
   renderStatus();
   let statsSaved = false;
   try {
@@ -1191,6 +1530,8 @@
   setStatsShown(params.has('stats') ? params.get('stats') !== '0' : statsSaved);
   if (params.get('room') && params.get('name')) {
     join(params.get('room'), params.get('name'));
+  } else if (options.token && ui.roomInput.value) {
+    join(ui.roomInput.value, ui.nameInput.value);
   } else if (ui.roomInput.value) {
     ui.nameInput.focus();
   } else {

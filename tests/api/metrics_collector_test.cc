@@ -1,4 +1,5 @@
 #include "api/metrics_collector.h"
+#include "api/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,6 +47,8 @@ class NullObserver final : public sfu::ParticipantObserver {
   void OnTrackUnpublished(const std::string&, const std::string&) override {}
   void OnSubscriptionState(const std::string&, int, int, uint64_t) override {}
   void OnActiveSpeakers(const std::vector<std::string>&) override {}
+  void OnTrackMuted(const std::string&, const std::string&, bool) override {}
+  void OnSubscribeAnswer(const std::string&) override {}
   void OnError(const std::string&, const std::string&) override {}
   void OnClosed(const std::string&) override {}
 };
@@ -256,13 +259,23 @@ TEST(MetricsHttpTest, ServesMetricsReadyzAndCountsRequests) {
   options.workers = 2;
   auto pool = sfu::WorkerPool::Create(options, clock, *certificate).value();
   ControlThread control;
+  // The services the server routes to; only the plain endpoints are exercised here.
+  TokenVerifier verifier({});
+  RoomManager rooms(
+      *pool, RoomDefaults{},
+      [&](std::function<void()> task) { boost::asio::post(control.io(), std::move(task)); },
+      UnixNow);
+  RoomApi room_api(rooms, verifier, RoomApi::Options{}, clock, UnixNow);
+  WhipHandler whip(rooms, verifier, control.io().get_executor(), UnixNow);
+  SignalingContext signaling{rooms, verifier, UnixNow};
   std::unique_ptr<HttpServer> server;
   {
     std::promise<void> started;
     boost::asio::post(control.io(), [&] {
-      server = HttpServer::Create(control.io(), "127.0.0.1", 0,
-                                  std::filesystem::temp_directory_path() / "switchyard-no-web",
-                                  *pool)
+      HttpServerOptions http_options;
+      http_options.web_dir = std::filesystem::temp_directory_path() / "switchyard-no-web";
+      server = HttpServer::Create(control.io(), http_options,
+                                  HttpServices{*pool, room_api, whip, signaling, UnixNow, {}})
                    .value();
       server->Start();
       started.set_value();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "api/access_token.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/message_differencer.h"
 
@@ -32,8 +33,39 @@ std::string ReadFile(const std::string& path) {
 std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
 const std::string kStrongSecret = "0123456789abcdef0123456789abcdef";  // 32 bytes
+const char kKeyRequired[] =
+    "api_keys: at least one key is required outside dev mode (use --dev for development)";
 
-TEST(ServerConfigTest, DefaultsMatchTheFlagsOfBeforeAndAreValid) {
+// The defaults plus the one thing production adds to them: a key with a strong secret.
+ServerConfig ProductionConfig() {
+  ServerConfig config = DefaultServerConfig();
+  auto* key = config.add_api_keys();
+  key->set_key("prod");
+  key->set_secret(kStrongSecret);
+  return config;
+}
+
+// A scratch directory of this process, removed with the object.
+class TempDir {
+ public:
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("switchyard-config-test-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name, const std::string& contents) const {
+    const auto file = path_ / name;
+    std::ofstream(file) << contents;
+    return file.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ServerConfigTest, DefaultsMatchTheFlagsOfBefore) {
   auto config = LoadServerConfig("");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->http().address(), "127.0.0.1");
@@ -45,7 +77,47 @@ TEST(ServerConfigTest, DefaultsMatchTheFlagsOfBeforeAndAreValid) {
   EXPECT_EQ(config->web().dir(), SWITCHYARD_WEB_DIR);
   EXPECT_FALSE(config->dev_mode());
   EXPECT_EQ(config->api_keys_size(), 0);
-  EXPECT_TRUE(ValidateServerConfig(*config).ok());
+}
+
+TEST(ServerConfigTest, DefaultsOfHttpRoomAndWebhookSections) {
+  const ServerConfig config = DefaultServerConfig();
+  EXPECT_TRUE(config.http().has_tls_cert_file());
+  EXPECT_EQ(config.http().tls_cert_file(), "");
+  EXPECT_TRUE(config.http().has_tls_key_file());
+  EXPECT_EQ(config.http().tls_key_file(), "");
+  EXPECT_EQ(config.http().max_body_bytes(), 1024u * 1024u);
+  EXPECT_EQ(config.http().api_rate_limit(), 50u);
+  EXPECT_TRUE(config.room().has_auto_create());
+  EXPECT_TRUE(config.room().auto_create());
+  EXPECT_EQ(config.room().empty_timeout_seconds(), 300u);
+  EXPECT_TRUE(config.room().has_max_participants());
+  EXPECT_EQ(config.room().max_participants(), 0u);
+  EXPECT_EQ(config.webhook().urls_size(), 0);
+  EXPECT_TRUE(config.webhook().has_api_key());
+  EXPECT_EQ(config.webhook().api_key(), "");
+  EXPECT_EQ(config.webhook().max_attempts(), 6u);
+}
+
+TEST(ServerConfigTest, DefaultsAreValidOnlyInDevMode) {
+  ServerConfig config = DefaultServerConfig();
+  absl::Status status = ValidateServerConfig(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(status), kKeyRequired);
+
+  config.set_dev_mode(true);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  ApplyDevModeDefaults(config);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+
+  EXPECT_TRUE(ValidateServerConfig(ProductionConfig()).ok())
+      << ValidateServerConfig(ProductionConfig());
+}
+
+TEST(ServerConfigTest, NoConfigAndNoFlagsRefusesToStartSayingWhy) {
+  auto config = ResolveServerConfig("", ServerConfigOverrides{});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Message(config.status()), kKeyRequired);
 }
 
 TEST(ServerConfigTest, ShippedExampleParsesToExactlyTheDefaults) {
@@ -55,7 +127,18 @@ TEST(ServerConfigTest, ShippedExampleParsesToExactlyTheDefaults) {
   google::protobuf::util::MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&diff);
   EXPECT_TRUE(differencer.Compare(*config, DefaultServerConfig())) << diff;
-  EXPECT_TRUE(ValidateServerConfig(*config).ok());
+  // Without a key it is not a production config...
+  EXPECT_EQ(Message(ValidateServerConfig(*config)), kKeyRequired);
+}
+
+TEST(ServerConfigTest, ShippedExampleStartsInDevModeAsDeployRunUsesIt) {
+  ServerConfigOverrides flags;
+  flags.dev_mode = true;
+  auto config = ResolveServerConfig(kShippedConfig, flags);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->api_keys_size(), 1);
+  EXPECT_EQ(config->api_keys(0).key(), kDevApiKey);
+  EXPECT_EQ(config->api_keys(0).secret(), kDevApiSecret);
 }
 
 TEST(ServerConfigTest, ShippedExampleDocumentsEveryField) {
@@ -92,6 +175,33 @@ TEST(ServerConfigTest, FileOverridesOnlyTheFieldsItSetsIncludingZeros) {
   ASSERT_EQ(config->api_keys_size(), 2);
   EXPECT_EQ(config->api_keys(1).key(), "b");
   EXPECT_EQ(config->api_keys(1).secret(), "s2");
+}
+
+TEST(ServerConfigTest, FileSetsRoomWebhookAndHttpFields) {
+  auto config = ParseServerConfig(
+      "http { tls_cert_file: \"/c.pem\" tls_key_file: \"/k.pem\" max_body_bytes: 2048 "
+      "api_rate_limit: 0 }\n"
+      "room { auto_create: false empty_timeout_seconds: 0 max_participants: 12 }\n"
+      "webhook {\n"
+      "  urls: \"https://a.example/hook\"\n"
+      "  urls: \"http://127.0.0.1:9/\"\n"
+      "  api_key: \"k\"\n"
+      "  max_attempts: 1\n"
+      "}\n",
+      "cfg");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http().tls_cert_file(), "/c.pem");
+  EXPECT_EQ(config->http().tls_key_file(), "/k.pem");
+  EXPECT_EQ(config->http().max_body_bytes(), 2048u);
+  EXPECT_EQ(config->http().api_rate_limit(), 0u);  // an explicit 0 (no limit) is kept
+  EXPECT_EQ(config->http().port(), 8080u);
+  EXPECT_FALSE(config->room().auto_create());
+  EXPECT_EQ(config->room().empty_timeout_seconds(), 0u);
+  EXPECT_EQ(config->room().max_participants(), 12u);
+  ASSERT_EQ(config->webhook().urls_size(), 2);
+  EXPECT_EQ(config->webhook().urls(1), "http://127.0.0.1:9/");
+  EXPECT_EQ(config->webhook().api_key(), "k");
+  EXPECT_EQ(config->webhook().max_attempts(), 1u);
 }
 
 TEST(ServerConfigTest, EmptyFileIsTheDefaults) {
@@ -169,8 +279,9 @@ struct InvalidCase {
 
 class InvalidConfigTest : public ::testing::TestWithParam<InvalidCase> {};
 
+// Each case starts from ProductionConfig(), which is valid and has api_keys[0] "prod".
 TEST_P(InvalidConfigTest, RefusedNamingTheField) {
-  ServerConfig config = DefaultServerConfig();
+  ServerConfig config = ProductionConfig();
   GetParam().mutate(config);
   absl::Status status = ValidateServerConfig(config);
   ASSERT_FALSE(status.ok());
@@ -219,14 +330,14 @@ INSTANTIATE_TEST_SUITE_P(
                       auto* k = c.add_api_keys();
                       k->set_secret(kStrongSecret);
                     },
-                    "api_keys[0].key:"},
+                    "api_keys[1].key:"},
         InvalidCase{"KeyWithColon",
                     [](ServerConfig& c) {
                       auto* k = c.add_api_keys();
                       k->set_key("a:b");
                       k->set_secret(kStrongSecret);
                     },
-                    "api_keys[0].key:"},
+                    "api_keys[1].key:"},
         InvalidCase{"KeyDuplicate",
                     [](ServerConfig& c) {
                       for (int i = 0; i < 2; ++i) {
@@ -235,7 +346,7 @@ INSTANTIATE_TEST_SUITE_P(
                         k->set_secret(kStrongSecret);
                       }
                     },
-                    "api_keys[1].key: duplicate key \"same\""},
+                    "api_keys[2].key: duplicate key \"same\""},
         InvalidCase{"WeakSecret",
                     [](ServerConfig& c) {
                       auto* ok = c.add_api_keys();
@@ -245,13 +356,121 @@ INSTANTIATE_TEST_SUITE_P(
                       weak->set_key("weak");
                       weak->set_secret(kStrongSecret.substr(1));  // 31 bytes
                     },
-                    "api_keys[1].secret: secret of key \"weak\" is 31 bytes, must be at least 32"},
+                    "api_keys[2].secret: secret of key \"weak\" is 31 bytes, must be at least 32"},
         InvalidCase{"EmptySecretEvenInDevMode",
                     [](ServerConfig& c) {
                       c.set_dev_mode(true);
                       c.add_api_keys()->set_key("k");
                     },
-                    "api_keys[0].secret: empty secret"}),
+                    "api_keys[1].secret: empty secret"},
+        InvalidCase{"NoKeyOutsideDevMode", [](ServerConfig& c) { c.clear_api_keys(); },
+                    kKeyRequired},
+        InvalidCase{"MaxBodyBytesTooSmall",
+                    [](ServerConfig& c) { c.mutable_http()->set_max_body_bytes(1023); },
+                    "http.max_body_bytes: must be 1024-16777216, got 1023"},
+        InvalidCase{"MaxBodyBytesZero",
+                    [](ServerConfig& c) { c.mutable_http()->set_max_body_bytes(0); },
+                    "http.max_body_bytes: must be 1024-16777216, got 0"},
+        InvalidCase{"MaxBodyBytesTooLarge",
+                    [](ServerConfig& c) {
+                      c.mutable_http()->set_max_body_bytes(16 * 1024 * 1024 + 1);
+                    },
+                    "http.max_body_bytes: must be 1024-16777216, got 16777217"},
+        InvalidCase{"TlsCertWithoutKey",
+                    [](ServerConfig& c) { c.mutable_http()->set_tls_cert_file(kShippedConfig); },
+                    "http.tls_key_file: required when http.tls_cert_file is set"},
+        InvalidCase{"TlsKeyWithoutCert",
+                    [](ServerConfig& c) { c.mutable_http()->set_tls_key_file(kShippedConfig); },
+                    "http.tls_cert_file: required when http.tls_key_file is set"},
+        InvalidCase{"TlsCertMissing",
+                    [](ServerConfig& c) {
+                      c.mutable_http()->set_tls_cert_file("/nonexistent/switchyard/cert.pem");
+                      c.mutable_http()->set_tls_key_file(kShippedConfig);
+                    },
+                    "http.tls_cert_file: no such file: \"/nonexistent/switchyard/cert.pem\""},
+        InvalidCase{"TlsKeyMissing",
+                    [](ServerConfig& c) {
+                      c.mutable_http()->set_tls_cert_file(kShippedConfig);
+                      c.mutable_http()->set_tls_key_file("/nonexistent/switchyard/key.pem");
+                    },
+                    "http.tls_key_file: no such file: \"/nonexistent/switchyard/key.pem\""},
+        InvalidCase{"TlsCertIsADirectory",
+                    [](ServerConfig& c) {
+                      c.mutable_http()->set_tls_cert_file(SWITCHYARD_FIXTURES_DIR);
+                      c.mutable_http()->set_tls_key_file(kShippedConfig);
+                    },
+                    "http.tls_cert_file: not a regular file"},
+        InvalidCase{"EmptyTimeoutOverAWeek",
+                    [](ServerConfig& c) {
+                      c.mutable_room()->set_empty_timeout_seconds(7 * 24 * 3600 + 1);
+                    },
+                    "room.empty_timeout_seconds: must be at most 604800 (7 days), got 604801"},
+        InvalidCase{"WebhookUrlWithoutScheme",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("hooks.example.com/x"); },
+                    "webhook.urls[0]: must start with http:// or https://"},
+        InvalidCase{"WebhookUrlOtherScheme",
+                    [](ServerConfig& c) {
+                      c.mutable_webhook()->add_urls("https://ok.example/");
+                      c.mutable_webhook()->add_urls("ftp://files.example/");
+                    },
+                    "webhook.urls[1]: must start with http:// or https://"},
+        InvalidCase{"WebhookUrlEmpty", [](ServerConfig& c) { c.mutable_webhook()->add_urls(""); },
+                    "webhook.urls[0]: must start with http:// or https://"},
+        InvalidCase{"WebhookUrlNoHost",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("https://"); },
+                    "webhook.urls[0]: has no host"},
+        InvalidCase{"WebhookUrlOnlyPath",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("http:///events"); },
+                    "webhook.urls[0]: has no host"},
+        InvalidCase{"WebhookUrlOnlyPort",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("http://:8080/x"); },
+                    "webhook.urls[0]: has no host"},
+        InvalidCase{"WebhookUrlOnlyUserinfo",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("https://user@/x"); },
+                    "webhook.urls[0]: has no host"},
+        InvalidCase{"WebhookUrlEmptyIpv6Host",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("http://[]:80/"); },
+                    "webhook.urls[0]: has no host"},
+        InvalidCase{"WebhookUrlUnterminatedIpv6",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("http://[::1/x"); },
+                    "webhook.urls[0]: unterminated IPv6 host"},
+        InvalidCase{"WebhookUrlPortTooLarge",
+                    [](ServerConfig& c) {
+                      c.mutable_webhook()->add_urls("http://h.example:65536/");
+                    },
+                    "webhook.urls[0]: port must be 1-65535"},
+        InvalidCase{"WebhookUrlPortZero",
+                    [](ServerConfig& c) { c.mutable_webhook()->add_urls("http://h.example:0/"); },
+                    "webhook.urls[0]: port must be 1-65535"},
+        InvalidCase{"WebhookUrlPortNotNumeric",
+                    [](ServerConfig& c) {
+                      c.mutable_webhook()->add_urls("http://h.example:http/");
+                    },
+                    "webhook.urls[0]: port must be 1-65535"},
+        InvalidCase{"WebhookUrlWithSpace",
+                    [](ServerConfig& c) {
+                      c.mutable_webhook()->add_urls("https://h.example/a b");
+                    },
+                    "webhook.urls[0]: must not contain spaces or control characters"},
+        InvalidCase{"WebhookApiKeyUnknown",
+                    [](ServerConfig& c) { c.mutable_webhook()->set_api_key("other"); },
+                    "webhook.api_key: \"other\" is not one of api_keys"},
+        InvalidCase{"WebhookMaxAttemptsZero",
+                    [](ServerConfig& c) { c.mutable_webhook()->set_max_attempts(0); },
+                    "webhook.max_attempts: must be 1-20, got 0"},
+        InvalidCase{"WebhookMaxAttemptsTooMany",
+                    [](ServerConfig& c) { c.mutable_webhook()->set_max_attempts(21); },
+                    "webhook.max_attempts: must be 1-20, got 21"},
+        // Only reachable in dev mode (outside it a key is required anyway), when the caller
+        // skipped ApplyDevModeDefaults.
+        InvalidCase{"WebhookUrlsWithoutAnyKey",
+                    [](ServerConfig& c) {
+                      c.set_dev_mode(true);
+                      c.clear_api_keys();
+                      c.mutable_webhook()->add_urls("https://h.example/");
+                    },
+                    "webhook.urls: deliveries are signed with an API key, but none is "
+                    "configured"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ServerConfigTest, ValidEdgeValuesAreAccepted) {
@@ -265,7 +484,87 @@ TEST(ServerConfigTest, ValidEdgeValuesAreAccepted) {
   auto* key = config.add_api_keys();
   key->set_key("prod.key-1_A");
   key->set_secret(kStrongSecret);
+  config.mutable_http()->set_max_body_bytes(1024);
+  config.mutable_http()->set_api_rate_limit(0);
+  config.mutable_room()->set_empty_timeout_seconds(7 * 24 * 3600);
+  config.mutable_room()->set_auto_create(false);
+  config.mutable_room()->set_max_participants(4000000000u);
+  config.mutable_webhook()->set_max_attempts(20);
   EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  config.mutable_http()->set_max_body_bytes(16 * 1024 * 1024);
+  config.mutable_room()->set_empty_timeout_seconds(0);
+  config.mutable_webhook()->set_max_attempts(1);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+TEST(ServerConfigTest, TlsWithBothFilesReadableIsAccepted) {
+  TempDir dir;
+  ServerConfig config = ProductionConfig();
+  config.mutable_http()->set_tls_cert_file(dir.File("cert.pem", "-----BEGIN CERTIFICATE-----\n"));
+  config.mutable_http()->set_tls_key_file(dir.File("key.pem", "-----BEGIN PRIVATE KEY-----\n"));
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+TEST(ServerConfigTest, WebhookUrlsOfEveryAcceptedShape) {
+  ServerConfig config = ProductionConfig();
+  for (const char* url :
+       {"http://h", "https://hooks.example.com/switchyard?token=abc#frag",
+        "http://127.0.0.1:9000/events", "https://[::1]:8443/x", "http://[2001:db8::1]",
+        "https://user:pass@h.example/", "http://h.example:/", "https://h.example?q=1",
+        "http://h.example:65535"}) {
+    config.mutable_webhook()->add_urls(url);
+  }
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+TEST(ServerConfigTest, WebhookErrorsNeverEchoTheUrl) {
+  ServerConfig config = ProductionConfig();
+  config.mutable_webhook()->add_urls("https://user:topsecret@:1/hook?token=alsosecret");
+  absl::Status status = ValidateServerConfig(config);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(Message(status), StartsWith("webhook.urls[0]: has no host"));
+  EXPECT_THAT(Message(status), ::testing::Not(HasSubstr("secret")));
+}
+
+TEST(ServerConfigTest, WebhookApiKeyNamesAConfiguredKey) {
+  ServerConfig config = ProductionConfig();
+  auto* second = config.add_api_keys();
+  second->set_key("hooks");
+  second->set_secret(kStrongSecret);
+  config.mutable_webhook()->add_urls("https://h.example/");
+  config.mutable_webhook()->set_api_key("hooks");
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  config.mutable_webhook()->set_api_key("");  // the first key signs
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+TEST(ServerConfigTest, DevModeWebhooksAreSignedWithTheDevKey) {
+  ServerConfig config = DefaultServerConfig();
+  config.set_dev_mode(true);
+  config.mutable_webhook()->add_urls("http://127.0.0.1:9000/");
+  config.mutable_webhook()->set_api_key(kDevApiKey);
+  ApplyDevModeDefaults(config);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+TEST(ServerConfigTest, DevModeDefaultsAddTheDevKeyOnlyWhenNeeded) {
+  ServerConfig config = DefaultServerConfig();
+  ApplyDevModeDefaults(config);  // not in dev mode: nothing
+  EXPECT_EQ(config.api_keys_size(), 0);
+
+  config.set_dev_mode(true);
+  ApplyDevModeDefaults(config);
+  ASSERT_EQ(config.api_keys_size(), 1);
+  EXPECT_EQ(config.api_keys(0).key(), "devkey");
+  EXPECT_EQ(config.api_keys(0).secret(), "secret");
+  ApplyDevModeDefaults(config);  // idempotent
+  EXPECT_EQ(config.api_keys_size(), 1);
+
+  ServerConfig configured = ProductionConfig();
+  configured.set_dev_mode(true);
+  ApplyDevModeDefaults(configured);  // a configured key is never joined or replaced
+  ASSERT_EQ(configured.api_keys_size(), 1);
+  EXPECT_EQ(configured.api_keys(0).key(), "prod");
 }
 
 TEST(ServerConfigTest, DevModeAcceptsShortSecretsAndErrorsNeverEchoSecrets) {
@@ -283,7 +582,8 @@ TEST(ServerConfigTest, DevModeAcceptsShortSecretsAndErrorsNeverEchoSecrets) {
 TEST(ServerConfigTest, FlagsOverrideTheFileWhichOverridesDefaults) {
   auto config = ParseServerConfig(
       "http { address: \"0.0.0.0\" port: 9000 }\n"
-      "rtc { workers: 4 announced_ip: \"198.51.100.1\" }\n",
+      "rtc { workers: 4 announced_ip: \"198.51.100.1\" }\n"
+      "api_keys { key: \"k\" secret: \"" + kStrongSecret + "\" }\n",
       "cfg");
   ASSERT_TRUE(config.ok()) << config.status();
   ServerConfigOverrides flags;
@@ -321,6 +621,16 @@ TEST(ServerConfigTest, EveryFlagReachesItsField) {
   flags.web_dir = "/srv/web";
   flags.dev_mode = true;
   flags.api_keys = "a:x,b:y:z";
+  flags.tls_cert_file = "/etc/c.pem";
+  flags.tls_key_file = "/etc/k.pem";
+  flags.max_body_bytes = 4096;
+  flags.api_rate_limit = 0;
+  flags.auto_create_rooms = false;
+  flags.empty_timeout_seconds = 0;
+  flags.max_participants = 7;
+  flags.webhook_urls = "https://a.example/x,http://b.example:81";
+  flags.webhook_api_key = "b";
+  flags.webhook_max_attempts = 20;
   ASSERT_TRUE(ApplyServerConfigOverrides(flags, config).ok());
   EXPECT_EQ(config.http().address(), "::");
   EXPECT_EQ(config.http().port(), 1u);
@@ -335,6 +645,105 @@ TEST(ServerConfigTest, EveryFlagReachesItsField) {
   EXPECT_EQ(config.api_keys(0).secret(), "x");
   EXPECT_EQ(config.api_keys(1).key(), "b");
   EXPECT_EQ(config.api_keys(1).secret(), "y:z");  // only the first ':' separates
+  EXPECT_EQ(config.http().tls_cert_file(), "/etc/c.pem");
+  EXPECT_EQ(config.http().tls_key_file(), "/etc/k.pem");
+  EXPECT_EQ(config.http().max_body_bytes(), 4096u);
+  EXPECT_EQ(config.http().api_rate_limit(), 0u);
+  EXPECT_FALSE(config.room().auto_create());
+  EXPECT_EQ(config.room().empty_timeout_seconds(), 0u);
+  EXPECT_EQ(config.room().max_participants(), 7u);
+  ASSERT_EQ(config.webhook().urls_size(), 2);
+  EXPECT_EQ(config.webhook().urls(0), "https://a.example/x");
+  EXPECT_EQ(config.webhook().urls(1), "http://b.example:81");
+  EXPECT_EQ(config.webhook().api_key(), "b");
+  EXPECT_EQ(config.webhook().max_attempts(), 20u);
+}
+
+TEST(ServerConfigTest, WebhookUrlsFlagReplacesOrClearsTheFilesList) {
+  auto config = ParseServerConfig(
+      "webhook { urls: \"https://file.example/1\" urls: \"https://file.example/2\" }\n", "cfg");
+  ASSERT_TRUE(config.ok()) << config.status();
+
+  ServerConfigOverrides replace;
+  replace.webhook_urls = "https://flag.example/";
+  ASSERT_TRUE(ApplyServerConfigOverrides(replace, *config).ok());
+  ASSERT_EQ(config->webhook().urls_size(), 1);
+  EXPECT_EQ(config->webhook().urls(0), "https://flag.example/");
+
+  // An empty entry is kept, so that validation reports it rather than it vanishing.
+  ServerConfigOverrides with_empty;
+  with_empty.webhook_urls = "https://flag.example/,";
+  ASSERT_TRUE(ApplyServerConfigOverrides(with_empty, *config).ok());
+  ASSERT_EQ(config->webhook().urls_size(), 2);
+  *config->add_api_keys() = ProductionConfig().api_keys(0);
+  EXPECT_THAT(Message(ValidateServerConfig(*config)),
+              StartsWith("webhook.urls[1]: must start with http:// or https://"));
+
+  ServerConfigOverrides clear;
+  clear.webhook_urls = "";
+  ASSERT_TRUE(ApplyServerConfigOverrides(clear, *config).ok());
+  EXPECT_EQ(config->webhook().urls_size(), 0);
+}
+
+TEST(ServerConfigTest, FlagsRepairOrBreakTheFileBeforeValidation) {
+  TempDir dir;
+  const std::string path = dir.File(
+      "bad.textproto",
+      "http { max_body_bytes: 10 }\napi_keys { key: \"k\" secret: \"" + kStrongSecret + "\" }\n");
+  EXPECT_THAT(Message(ResolveServerConfig(path, {}).status()),
+              StartsWith("http.max_body_bytes: must be 1024-16777216, got 10"));
+
+  ServerConfigOverrides repair;
+  repair.max_body_bytes = 2048;
+  auto config = ResolveServerConfig(path, repair);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http().max_body_bytes(), 2048u);
+
+  ServerConfigOverrides breaks = repair;
+  breaks.webhook_max_attempts = 0;
+  EXPECT_THAT(Message(ResolveServerConfig(path, breaks).status()),
+              StartsWith("webhook.max_attempts: must be 1-20, got 0"));
+}
+
+TEST(ServerConfigTest, ResolveRunsLoadOverridesDevDefaultsAndValidation) {
+  // Load errors pass through unchanged.
+  auto missing = ResolveServerConfig("/nonexistent/switchyard.textproto", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  // So do override errors.
+  ServerConfigOverrides bad_keys;
+  bad_keys.api_keys = "nocolon";
+  EXPECT_THAT(Message(ResolveServerConfig("", bad_keys).status()), StartsWith("--api_keys:"));
+
+  // --dev without keys gets the dev key; --dev with --api_keys keeps exactly those.
+  ServerConfigOverrides dev;
+  dev.dev_mode = true;
+  auto config = ResolveServerConfig("", dev);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->dev_mode());
+  ASSERT_EQ(config->api_keys_size(), 1);
+  EXPECT_EQ(config->api_keys(0).key(), kDevApiKey);
+
+  dev.api_keys = "mine:short";
+  config = ResolveServerConfig("", dev);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->api_keys_size(), 1);
+  EXPECT_EQ(config->api_keys(0).key(), "mine");
+
+  // The dev key is added after the overrides: clearing keys in dev mode still yields it.
+  dev.api_keys = "";
+  config = ResolveServerConfig("", dev);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->api_keys_size(), 1);
+  EXPECT_EQ(config->api_keys(0).key(), kDevApiKey);
+
+  // Production with a key from the flag.
+  ServerConfigOverrides prod;
+  prod.api_keys = "prod:" + kStrongSecret;
+  config = ResolveServerConfig("", prod);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->dev_mode());
 }
 
 TEST(ServerConfigTest, ApiKeysFlagReplacesClearsOrFailsWithoutSideEffects) {

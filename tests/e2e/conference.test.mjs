@@ -6,11 +6,10 @@
 // Environment: see lib.mjs (SWITCHYARD_BIN is required). Everything talks to 127.0.0.1 only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, hook, idsByName, sleep, waitFor, waitForRoster, withTimeout } from './lib.mjs';
+import { Harness, hook, idsByName, mediaFlows, waitFor, waitForRoster, withTimeout } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
 const kLeaveTimeoutMs = 15_000;
-const kSampleGapMs = 1_500;
 const kNames = ['A', 'B', 'C'];
 
 const harness = new Harness();
@@ -18,34 +17,6 @@ const pages = harness.pages;
 const log = (line) => harness.log(line);
 const screenshot = (name) => harness.screenshot(name);
 const withLogs = (body) => harness.withLogs(body);
-
-// Takes two stats samples kSampleGapMs apart and checks that, for each remote participant in
-// `expected` (name -> id), video frames were decoded and kept being decoded and audio packets
-// kept arriving. Returns {ok, detail} for waitFor.
-async function mediaFlows(page, expected) {
-  const first = await hook(page, () => window.switchyard.stats());
-  await sleep(kSampleGapMs);
-  const second = await hook(page, () => window.switchyard.stats());
-  const detail = {};
-  let ok = true;
-  for (const [name, id] of Object.entries(expected)) {
-    const a = first[id] || {};
-    const b = second[id] || {};
-    const framesBefore = a.video ? a.video.framesDecoded : 0;
-    const framesAfter = b.video ? b.video.framesDecoded : 0;
-    const audioBefore = a.audio ? a.audio.packetsReceived : 0;
-    const audioAfter = b.audio ? b.audio.packetsReceived : 0;
-    const good = framesBefore > 0 && framesAfter > framesBefore && audioAfter > audioBefore;
-    ok = ok && good;
-    detail[name] = {
-      framesDecoded: [framesBefore, framesAfter],
-      audioPackets: [audioBefore, audioAfter],
-      size: b.video ? `${b.video.frameWidth}x${b.video.frameHeight}` : null,
-      freezeCount: b.video ? b.video.freezeCount : null,
-    };
-  }
-  return { ok, detail };
-}
 
 before(() => harness.start(), { timeout: 40_000 });
 after(() => harness.stop(), { timeout: 30_000 });

@@ -1,5 +1,7 @@
-// Shared helpers of the browser end-to-end tests: starting the switchyard binary and one
-// headless Chromium, opening demo pages, bounded polling and log collection.
+// Shared helpers of the browser end-to-end tests: starting the switchyard binary (in dev mode,
+// so the demo page gets join tokens from GET /dev/token) and one headless Chromium, opening
+// demo pages, calling the room API with an admin token signed here, bounded polling and log
+// collection.
 //
 // Environment: SWITCHYARD_BIN (required: the server binary), SWITCHYARD_WEB_DIR (default
 // <repo>/api/web), CHROMIUM (default /usr/bin/chromium), SWITCHYARD_E2E_ARTIFACTS (optional
@@ -8,6 +10,7 @@
 // Everything binds and talks to 127.0.0.1 only.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +25,10 @@ const kChromium = process.env.CHROMIUM || '/usr/bin/chromium';
 export const kArtifacts = process.env.SWITCHYARD_E2E_ARTIFACTS || '';
 
 const kServerStartTimeoutMs = 15_000;
+const kHttpTimeoutMs = 10_000;
+// The key the server adds in dev mode when none is configured (api/server_config.cc).
+export const kDevApiKey = 'devkey';
+export const kDevApiSecret = 'secret';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,6 +65,22 @@ export async function waitFor(what, probe, timeoutMs, intervalMs = 250) {
   }
 }
 
+// An HS256 JWT over `claims` (RFC 7519), as `switchyard token create` signs them.
+export function signToken(claims, secret = kDevApiSecret) {
+  const encode = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signingInput = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  const signature = crypto.createHmac('sha256', secret).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+// A room API token with every admin grant (optionally only for `room`), valid for 10 minutes.
+export function adminToken(room = '') {
+  const now = Math.floor(Date.now() / 1000);
+  const video = { roomAdmin: true, roomCreate: true, roomList: true };
+  if (room) video.room = room;
+  return signToken({ iss: kDevApiKey, nbf: now - 5, exp: now + 600, video });
+}
+
 // Runs `fn` in the page (with bounded time: a wedged renderer must not hang the test).
 export const hook = (page, fn, ...args) =>
   withTimeout(page.evaluate(fn, ...args), 15_000, 'page.evaluate');
@@ -73,12 +96,46 @@ export async function waitForRoster(page, name, others, timeoutMs) {
   await waitFor(`${name} to join and see ${others.join(', ') || 'nobody'}`, async () => {
     const state = await hook(page, () => window.switchyard.state());
     const byName = await idsByName(page);
-    if (state === 'error') return { fatal: 'page is in the error state', state };
+    if (state === 'error' || state === 'disconnected') {
+      const why = await hook(page, () => ({
+        banner: window.switchyard.banner(),
+        disconnectReason: window.switchyard.disconnectReason(),
+      }));
+      return { fatal: `page is in the ${state} state`, state, ...why };
+    }
     return { ok: state === 'joined' && others.every((n) => byName[n]), state, byName };
   }, timeoutMs);
   const ids = await idsByName(page);
   ids[name] = await hook(page, () => window.switchyard.localParticipantId());
   return ids;
+}
+
+// Takes two stats samples (window.switchyard.stats()) `gapMs` apart and checks that, for each
+// remote participant in `expected` (name -> id), video frames were decoded and kept being
+// decoded and audio packets kept arriving. Returns {ok, detail} for waitFor.
+export async function mediaFlows(page, expected, gapMs = 1_500) {
+  const first = await hook(page, () => window.switchyard.stats());
+  await sleep(gapMs);
+  const second = await hook(page, () => window.switchyard.stats());
+  const detail = {};
+  let ok = true;
+  for (const [name, id] of Object.entries(expected)) {
+    const a = first[id] || {};
+    const b = second[id] || {};
+    const framesBefore = a.video ? a.video.framesDecoded : 0;
+    const framesAfter = b.video ? b.video.framesDecoded : 0;
+    const audioBefore = a.audio ? a.audio.packetsReceived : 0;
+    const audioAfter = b.audio ? b.audio.packetsReceived : 0;
+    const good = framesBefore > 0 && framesAfter > framesBefore && audioAfter > audioBefore;
+    ok = ok && good;
+    detail[name] = {
+      framesDecoded: [framesBefore, framesAfter],
+      audioPackets: [audioBefore, audioAfter],
+      size: b.video ? `${b.video.frameWidth}x${b.video.frameHeight}` : null,
+      freezeCount: b.video ? b.video.freezeCount : null,
+    };
+  }
+  return { ok, detail };
 }
 
 // One server process and one browser for a test file, with the logs of both.
@@ -118,7 +175,10 @@ export class Harness {
     const bin = process.env.SWITCHYARD_BIN;
     assert.ok(bin, 'SWITCHYARD_BIN must name the switchyard binary');
     assert.ok(fs.existsSync(bin), `SWITCHYARD_BIN ${bin} does not exist`);
+    // --dev: the demo page fetches its join tokens from /dev/token, and the room API accepts
+    // tokens signed with devkey/secret (adminToken).
     const args = [
+      '--dev',
       '--http_address=127.0.0.1', '--http_port=0',
       '--rtc_address=127.0.0.1', '--rtc_port=0',
       '--announced_ip=127.0.0.1',
@@ -189,10 +249,9 @@ export class Harness {
     });
   }
 
-  // Opens the demo page as `name` in its own window, so that it stays visible: the page pauses
-  // the video of tiles nobody can see, and a background tab counts as hidden. `query` adds
-  // URL switches (e.g. {publish: '0'}).
-  async openPage(name, room, query = {}, viewport = { width: 960, height: 600 }) {
+  // A new window (so that it stays visible: the demo page pauses the video of tiles nobody can
+  // see, and a background tab counts as hidden) whose console goes to the log as `name`.
+  async newPage(name, viewport = { width: 960, height: 600 }) {
     const page = await this.browser.newPage({ type: 'window' });
     this.pages[name] = page;
     await page.setViewport(viewport);
@@ -205,12 +264,70 @@ export class Harness {
     page.on('requestfailed',
         (r) => this.log(`${name} requestfailed: ${r.url()} ${r.failure()?.errorText}`));
     page.on('close', () => this.log(`${name} page closed`));
+    return page;
+  }
+
+  // Opens the demo page as `name` in its own window. `query` adds URL switches (e.g.
+  // {publish: '0'}, {identity: 'a'}).
+  async openPage(name, room, query = {}, viewport = { width: 960, height: 600 }) {
+    const page = await this.newPage(name, viewport);
     const search = new URLSearchParams({ room, name, ...query });
     for (const [key, value] of new URLSearchParams(process.env.SWITCHYARD_E2E_PAGE_QUERY || '')) {
       search.set(key, value);
     }
     await page.goto(`${this.baseUrl}?${search}`, { waitUntil: 'load', timeout: 15_000 });
     return page;
+  }
+
+  // Opens a page of the server's origin without the demo app (a plain text response), for
+  // tests that drive RTCPeerConnection and fetch() themselves.
+  async openBlankPage(name) {
+    const page = await this.newPage(name);
+    await page.goto(new URL('/healthz', this.baseUrl).toString(),
+        { waitUntil: 'load', timeout: 15_000 });
+    return page;
+  }
+
+  // One HTTP request to the server: {status, headers, text, json (null unless JSON)}.
+  async request(method, urlPath, { body, headers = {}, token } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (token) init.headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) {
+      if (typeof body === 'string') {
+        init.body = body;
+      } else {
+        init.body = JSON.stringify(body);
+        init.headers['Content-Type'] = init.headers['Content-Type'] || 'application/json';
+      }
+    }
+    init.signal = AbortSignal.timeout(kHttpTimeoutMs);
+    const response = await fetch(new URL(urlPath, this.baseUrl), init);
+    const text = await response.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch (e) { /* not JSON */ }
+    this.log(`http: ${method} ${urlPath} -> ${response.status} ${text.slice(0, 300)}`);
+    return { status: response.status, headers: response.headers, text, json };
+  }
+
+  // A room API call with an admin token; asserts a 2xx status and returns the JSON body.
+  async api(method, urlPath, body) {
+    const r = await this.request(method, urlPath, { body, token: adminToken() });
+    assert.ok(r.status >= 200 && r.status < 300,
+        `${method} ${urlPath} answered ${r.status}: ${r.text}`);
+    return r.json || {};
+  }
+
+  // A dev-mode join token: {token, room, identity}.
+  async devToken(room, identity = '', name = '') {
+    const query = new URLSearchParams({ room });
+    if (identity) query.set('identity', identity);
+    if (name) query.set('name', name);
+    const r = await this.request('GET', `/dev/token?${query}`);
+    assert.equal(r.status, 200, `GET /dev/token answered ${r.status}: ${r.text}`);
+    assert.ok(r.json && r.json.token, `GET /dev/token gave no token: ${r.text}`);
+    return r.json;
   }
 
   async screenshot(name) {

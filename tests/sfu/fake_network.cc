@@ -128,7 +128,7 @@ FakeWorker::FakeWorker()
   context_ = std::make_unique<WorkerContext>(WorkerContext{
       clock_, *certificate_, *dtls_context_, network_, ntp_,
       [this](std::function<void()> task) { deferred_.push_back(std::move(task)); },
-      {host}, std::span<uint8_t>(scratch_)});
+      {host}, std::span<uint8_t>(scratch_), nullptr});
   room_ = std::make_unique<Room>(*context_, "test-room");
 }
 

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "rtc/sdp_parser.h"
 #include "tests/sfu/fake_network.h"
+#include "tests/sfu/recording_room_observer.h"
 #include "tests/sfu/test_peer.h"
 #include "transport/stun_message.h"
 
@@ -59,9 +60,21 @@ struct Client {
 
 class RoomTest : public ::testing::Test {
  protected:
+  RoomTest() { worker_.context().room_observer = &room_observer_; }
+
   Room& room() { return worker_.room(); }
 
   Client& Join(const std::string& id) {
+    JoinOptions options;
+    options.participant_id = id;
+    options.identity = id + " name";
+    options.name = id + " name";
+    return JoinWith(options);
+  }
+
+  // Join with everything the room API decides (identity, permission, kind).
+  Client& JoinWith(const JoinOptions& options) {
+    const std::string& id = options.participant_id;
     auto client = std::make_unique<Client>();
     const uint32_t index = static_cast<uint32_t>(clients_.size());
     client->id = id;
@@ -75,7 +88,7 @@ class RoomTest : public ::testing::Test {
     client->publish.video_ssrc = 0x1001 + index * 0x10;
     client->publish.video_rtx_ssrc = 0x1002 + index * 0x10;
     client->publish.stream_id = id + "-stream";
-    EXPECT_TRUE(room().Join(id, id + " name", client->observer).ok());
+    EXPECT_TRUE(room().Join(options, client->observer).ok());
     worker_.Pump();
     clients_.push_back(std::move(client));
     return *clients_.back();
@@ -169,6 +182,8 @@ class RoomTest : public ::testing::Test {
   static void TearDownTestSuite() { delete peer_certificate_; }
 
   static inline transport::Certificate* peer_certificate_ = nullptr;
+  // Room-level events of the worker's rooms (declared first: rooms report to it until the end).
+  RecordingRoomObserver room_observer_;
   FakeWorker worker_;
   std::vector<std::unique_ptr<Client>> clients_;  // destroyed before worker_
 };

@@ -636,6 +636,15 @@ void RecordingObserver::OnActiveSpeakers(const std::vector<std::string>& partici
   Record([&](ObservedEvents& e) { e.active_speakers.push_back(participant_ids); });
 }
 
+void RecordingObserver::OnTrackMuted(const std::string& participant_id,
+                                     const std::string& track_id, bool muted) {
+  Record([&](ObservedEvents& e) { e.tracks_muted.push_back({participant_id, track_id, muted}); });
+}
+
+void RecordingObserver::OnSubscribeAnswer(const std::string& sdp) {
+  Record([&](ObservedEvents& e) { e.subscribe_answers.push_back(sdp); });
+}
+
 void RecordingObserver::OnError(const std::string& code, const std::string& message) {
   Record([&](ObservedEvents& e) { e.errors.emplace_back(code, message); });
 }

@@ -319,6 +319,13 @@ struct ObservedEvents {
   std::vector<std::pair<std::string, std::string>> tracks_unpublished;  // (publisher, track id)
   std::vector<SubscriptionStateEvent> subscription_states;
   std::vector<std::vector<std::string>> active_speakers;
+  struct TrackMuted {
+    std::string participant_id;
+    std::string track_id;
+    bool muted = false;
+  };
+  std::vector<TrackMuted> tracks_muted;
+  std::vector<std::string> subscribe_answers;  // kWhep: answers to the viewer's offer
   std::vector<std::pair<std::string, std::string>> errors;              // (code, message)
   std::vector<std::string> closed_reasons;
 };
@@ -343,6 +350,9 @@ class RecordingObserver final : public ParticipantObserver {
   void OnSubscriptionState(const std::string& track_id, int spatial, int temporal,
                            uint64_t estimate_bps) override;
   void OnActiveSpeakers(const std::vector<std::string>& participant_ids) override;
+  void OnTrackMuted(const std::string& participant_id, const std::string& track_id,
+                    bool muted) override;
+  void OnSubscribeAnswer(const std::string& sdp) override;
   void OnError(const std::string& code, const std::string& message) override;
   void OnClosed(const std::string& reason) override;
 

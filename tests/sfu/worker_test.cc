@@ -13,11 +13,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sfu/worker_pool.h"
+#include "tests/sfu/recording_room_observer.h"
 #include "tests/sfu/test_peer.h"
 
 namespace switchyard::sfu::testing {
 namespace {
 
+using ::testing::Contains;
 using ::testing::IsEmpty;
 using transport::SocketAddress;
 using namespace std::chrono_literals;
@@ -198,6 +201,74 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
   // Stopping closed the room: both participants were told.
   EXPECT_EQ(alice_observer->Snapshot().closed_reasons.size(), 1u);
   EXPECT_EQ(bob_observer->Snapshot().closed_reasons.size(), 1u);
+}
+
+TEST(WorkerPoolTest, JoinOptionsRoomApiAndRoomObserverAcrossThreads) {
+  transport::SteadyClock clock;
+  auto certificate = transport::Certificate::GenerateEcdsaP256("pool").value();
+  RecordingRoomObserver room_observer;  // outlives the pool
+  SfuOptions options;
+  options.workers = 2;
+  auto created = WorkerPool::Create(options, clock, *certificate);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<WorkerPool> pool = std::move(*created);
+  pool->SetRoomObserver(&room_observer);
+  pool->Start();
+  auto has = [&](const std::string& event) {
+    return room_observer.WaitFor(
+        [&](const std::vector<std::string>& events) {
+          return std::find(events.begin(), events.end(), event) != events.end();
+        },
+        kDeadline);
+  };
+
+  JoinOptions join;
+  join.participant_id = "p1";
+  join.identity = "user-1";
+  join.name = "User One";
+  join.permission.can_publish = false;
+  auto observer = std::make_shared<RecordingObserver>();
+  std::unique_ptr<ParticipantHandle> handle = pool->Join("r", join, observer);
+  EXPECT_EQ(handle->participant_id(), "p1");
+  ASSERT_TRUE(has("joined r p1"));
+  ASSERT_EQ(room_observer.Joined().size(), 1u);
+  EXPECT_EQ(room_observer.Joined()[0].identity, "user-1");
+  EXPECT_EQ(room_observer.Joined()[0].name, "User One");
+
+  // Not allowed to publish yet.
+  TestPeer peer(clock, *certificate);
+  handle->PublishOffer(peer.CreatePublishOffer());
+  ASSERT_TRUE(observer->WaitFor([](const ObservedEvents& e) { return !e.errors.empty(); },
+                                kDeadline));
+  EXPECT_EQ(observer->Snapshot().errors[0].first, "permission_denied");
+  handle->SetPermission(ParticipantPermission{true, true});
+  handle->PublishOffer(peer.CreatePublishOffer());
+  ASSERT_TRUE(has("published r p1 p1-1 video layers=1"));
+  EXPECT_EQ(observer->Snapshot().publish_answers.size(), 1u);
+  handle->SetTrackMuted("p1-0", true);
+  ASSERT_TRUE(has("muted r p1 p1-0 1"));
+  EXPECT_TRUE(observer->WaitFor([](const ObservedEvents& e) { return !e.tracks_muted.empty(); },
+                                kDeadline));
+
+  // The id is taken: the second join fails and leaves the room as it was.
+  auto duplicate_observer = std::make_shared<RecordingObserver>();
+  auto duplicate = pool->Join("r", join, duplicate_observer);
+  ASSERT_TRUE(duplicate_observer->WaitFor(
+      [](const ObservedEvents& e) { return !e.errors.empty(); }, kDeadline));
+  EXPECT_EQ(duplicate_observer->Snapshot().errors[0].first, "join_failed");
+
+  // The name-only join still works: a random id, identity = name.
+  auto legacy_observer = std::make_shared<RecordingObserver>();
+  auto legacy = pool->Join("r", "Legacy", legacy_observer);
+  EXPECT_EQ(legacy->participant_id().size(), 12u);
+  ASSERT_TRUE(has("joined r " + legacy->participant_id()));
+  EXPECT_EQ(room_observer.Joined().back().identity, "Legacy");
+
+  handle->Leave();
+  ASSERT_TRUE(has("left r p1"));
+  EXPECT_THAT(room_observer.Events(), Contains("unpublished r p1 p1-0"));
+  pool->Stop();
+  EXPECT_THAT(room_observer.Events(), Contains("left r " + legacy->participant_id() + " room closed"));
 }
 
 }  // namespace

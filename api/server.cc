@@ -1,0 +1,173 @@
+#include "api/server.h"
+
+#include <chrono>
+
+#include <boost/asio/post.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "api/metrics.h"
+#include "api/webhook_notifier.h"
+
+namespace switchyard::api {
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+// Disconnect messages get this long to leave before the loop stops.
+constexpr auto kShutdownGrace = std::chrono::milliseconds(200);
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, const transport::Clock& clock)
+    : config_(config),
+      clock_(clock),
+      io_(std::make_unique<boost::asio::io_context>()),
+      timeout_timer_(std::make_unique<boost::asio::steady_timer>(*io_)) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServerConfig& config,
+                                                       const transport::Clock& clock) {
+  std::unique_ptr<Server> server(new Server(config, clock));
+  if (auto s = server->Init(); !s.ok()) return s;
+  return server;
+}
+
+absl::Status Server::Init() {
+  auto certificate = transport::Certificate::GenerateEcdsaP256("switchyard");
+  if (!certificate.ok()) return certificate.status();
+  certificate_ = std::move(*certificate);
+
+  sfu::SfuOptions options;
+  options.workers = config_.rtc().workers();
+  options.rtc_ip = config_.rtc().address();
+  options.rtc_port = static_cast<uint16_t>(config_.rtc().port());
+  options.announced_ip = config_.rtc().announced_ip();
+  auto pool = sfu::WorkerPool::Create(options, clock_, *certificate_);
+  if (!pool.ok()) return pool.status();
+  pool_ = std::move(*pool);
+
+  std::map<std::string, std::string> keys;
+  for (const auto& key : config_.api_keys()) keys[key.key()] = key.secret();
+  verifier_ = std::make_unique<TokenVerifier>(keys);
+
+  RoomDefaults defaults;
+  defaults.auto_create = config_.room().auto_create();
+  defaults.empty_timeout_seconds = config_.room().empty_timeout_seconds();
+  defaults.max_participants = config_.room().max_participants();
+  if (config_.webhook().urls_size() > 0) {
+    WebhookNotifierOptions hooks;
+    hooks.urls.assign(config_.webhook().urls().begin(), config_.webhook().urls().end());
+    hooks.api_key = config_.webhook().api_key();
+    if (hooks.api_key.empty() && config_.api_keys_size() > 0) {
+      hooks.api_key = config_.api_keys(0).key();
+    }
+    hooks.secret = keys[hooks.api_key];
+    hooks.max_attempts = static_cast<int>(config_.webhook().max_attempts());
+    webhooks_ = std::make_unique<WebhookNotifier>(std::move(hooks));
+  }
+  rooms_ = std::make_unique<RoomManager>(
+      *pool_, defaults,
+      [this](std::function<void()> task) { boost::asio::post(*io_, std::move(task)); }, UnixNow);
+  pool_->SetRoomObserver(rooms_->ObserverForWorkers());
+  if (webhooks_) {
+    rooms_->SetEventSink([hooks = webhooks_.get()](v1::WebhookEvent e) { hooks->Notify(std::move(e)); });
+  }
+
+  RoomApi::Options api_options;
+  api_options.rate_limit = config_.http().api_rate_limit();
+  room_api_ = std::make_unique<RoomApi>(*rooms_, *verifier_, api_options, clock_, UnixNow);
+  whip_ = std::make_unique<WhipHandler>(*rooms_, *verifier_, io_->get_executor(), UnixNow);
+  signaling_ = std::make_unique<SignalingContext>(SignalingContext{*rooms_, *verifier_, UnixNow});
+
+  HttpServerOptions http_options;
+  http_options.address = config_.http().address();
+  http_options.port = static_cast<uint16_t>(config_.http().port());
+  http_options.web_dir = config_.web().dir();
+  http_options.max_body_bytes = config_.http().max_body_bytes();
+  http_options.dev_mode = config_.dev_mode();
+  http_options.tls_cert_file = config_.http().tls_cert_file();
+  http_options.tls_key_file = config_.http().tls_key_file();
+  if (config_.dev_mode() && config_.api_keys_size() > 0) {
+    http_options.dev_api_key = config_.api_keys(0).key();
+    http_options.dev_api_secret = config_.api_keys(0).secret();
+  }
+  HttpServices services{*pool_, *room_api_, *whip_, *signaling_, UnixNow,
+                        [this] { return ExtraMetrics(); }};
+  auto http = HttpServer::Create(*io_, std::move(http_options), std::move(services));
+  if (!http.ok()) return http.status();
+  http_ = std::move(*http);
+
+  pool_->Start();
+  http_->Start();
+  ScheduleTimeouts();
+  return absl::OkStatus();
+}
+
+Server::~Server() {
+  if (!io_) return;
+  Stop();
+  if (thread_.joinable()) thread_.join();
+  if (pool_) pool_->Stop();
+  // Handlers still queued or waiting on sockets hold sessions; destroying the loop first lets
+  // them leave rooms that still exist. Everything bound to the loop goes before it.
+  http_.reset();
+  whip_.reset();
+  timeout_timer_.reset();
+  io_.reset();
+  if (webhooks_) webhooks_->Stop();  // after the last events (room_finished at shutdown)
+}
+
+void Server::Run() { io_->run(); }
+
+void Server::RunInBackground() {
+  thread_ = std::thread([this] { io_->run(); });
+}
+
+void Server::Stop() {
+  boost::asio::post(*io_, [this] {
+    if (stopped_) return;
+    stopped_ = true;
+    timeout_timer_->cancel();
+    http_->Stop();
+    rooms_->Shutdown();
+    auto grace = std::make_shared<boost::asio::steady_timer>(*io_, kShutdownGrace);
+    grace->async_wait([this, grace](const boost::system::error_code&) { io_->stop(); });
+  });
+}
+
+void Server::ScheduleTimeouts() {
+  timeout_timer_->expires_after(std::chrono::seconds(1));
+  timeout_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    rooms_->CheckTimeouts();
+    ScheduleTimeouts();
+  });
+}
+
+std::string Server::ExtraMetrics() const {
+  MetricsWriter writer;
+  const RoomApi::Counters& api = room_api_->counters();
+  writer.Counter("switchyard_api_calls_total", "Room API calls (REST and Twirp).").Add(api.calls);
+  writer.Counter("switchyard_api_refused_total", "Room API calls refused, by reason.")
+      .Add({{"reason", "unauthenticated"}}, api.unauthenticated)
+      .Add({{"reason", "permission_denied"}}, api.permission_denied)
+      .Add({{"reason", "rate_limited"}}, api.rate_limited);
+  auto& tokens = writer.Counter("switchyard_tokens_total",
+                                "Access tokens verified (joins, API, WHIP/WHEP), by outcome.");
+  tokens.Add({{"outcome", "accepted"}}, verifier_->accepted());
+  for (size_t i = 0; i < kTokenRejectReasonCount; ++i) {
+    const auto reason = static_cast<TokenRejectReason>(i);
+    tokens.Add({{"outcome", std::string(TokenRejectReasonName(reason))}},
+               verifier_->rejected(reason));
+  }
+  writer.Gauge("switchyard_api_rooms", "Rooms open in the control plane (API view).")
+      .Add(static_cast<uint64_t>(rooms_->room_count()));
+  if (webhooks_) webhooks_->WriteMetrics(writer);
+  return writer.Render();
+}
+
+}  // namespace switchyard::api

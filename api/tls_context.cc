@@ -1,0 +1,217 @@
+#include "api/tls_context.h"
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace switchyard::api {
+
+namespace {
+
+constexpr char kCertField[] = "http.tls_cert_file";
+constexpr char kKeyField[] = "http.tls_key_file";
+
+// A chain of a leaf and a few intermediates is a few KiB; anything this large is not one.
+constexpr size_t kMaxPemFileBytes = 1 << 20;
+// RFC 8446 §4.4.2 puts no bound on the chain; real ones have one or two intermediates.
+constexpr int kMaxChainCertificates = 8;
+
+// Mozilla's "intermediate" TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD
+// ciphers only. TLS 1.3 suites (RFC 8446 §B.4) are all AEAD and stay at OpenSSL's defaults.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// ALPN protocol list in wire format (RFC 7301 §3.1): length-prefixed names.
+constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using UniqueBio = std::unique_ptr<BIO, BioFree>;
+using UniqueX509 = std::unique_ptr<X509, X509Free>;
+using UniquePkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+absl::Status FieldError(const char* field, const std::string& message) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
+}
+
+// Drains OpenSSL's thread-local error queue; returns the last (most specific) entry, or "".
+std::string TakeOpenSslError() {
+  std::string text;
+  while (const unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    text = buf;
+  }
+  return text;
+}
+
+std::string WithDetail(const std::string& message) {
+  const std::string detail = TakeOpenSslError();
+  return detail.empty() ? message : absl::StrCat(message, " (", detail, ")");
+}
+
+// Never asks for a pass phrase: without this OpenSSL would prompt on the controlling terminal.
+int NoPassphrase(char*, int, int, void*) { return -1; }
+
+absl::StatusOr<std::string> ReadPemFile(const char* field, const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return FieldError(field, absl::StrCat("no such file: \"", path, "\""));
+  }
+  if (error) {
+    return FieldError(field, absl::StrCat("cannot access \"", path, "\": ", error.message()));
+  }
+  if (status.type() != std::filesystem::file_type::regular) {
+    return FieldError(field, absl::StrCat("not a regular file: \"", path, "\""));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FieldError(field, absl::StrCat("cannot open \"", path, "\" for reading"));
+  std::string text(kMaxPemFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return FieldError(field, absl::StrCat("cannot read \"", path, "\""));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxPemFileBytes) {
+    return FieldError(field, absl::StrCat("\"", path, "\" is larger than ", kMaxPemFileBytes,
+                                          " bytes; expected a PEM file"));
+  }
+  return text;
+}
+
+UniqueBio MemoryBio(const std::string& text) {
+  return UniqueBio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
+
+bool LooksEncrypted(const std::string& pem) {
+  return absl::StrContains(pem, "ENCRYPTED PRIVATE KEY") ||
+         absl::StrContains(pem, "Proc-Type: 4,ENCRYPTED");
+}
+
+struct Chain {
+  UniqueX509 leaf;
+  std::vector<UniqueX509> intermediates;
+};
+
+absl::StatusOr<Chain> ParseChain(const std::string& path, const std::string& pem) {
+  ERR_clear_error();
+  UniqueBio bio = MemoryBio(pem);
+  if (!bio) return absl::ResourceExhaustedError("out of memory reading the certificate");
+  Chain chain;
+  chain.leaf.reset(PEM_read_bio_X509_AUX(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!chain.leaf) {
+    return FieldError(kCertField, WithDetail(absl::StrCat("no PEM certificate in \"", path, "\"")));
+  }
+  while (true) {
+    UniqueX509 next(PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr));
+    if (!next) break;
+    if (static_cast<int>(chain.intermediates.size()) == kMaxChainCertificates) {
+      return FieldError(kCertField, absl::StrCat("more than ", kMaxChainCertificates + 1,
+                                                 " certificates in \"", path, "\""));
+    }
+    chain.intermediates.push_back(std::move(next));
+  }
+  // The loop ends at the end of the text ("no start line") or at a damaged certificate.
+  const unsigned long e = ERR_peek_last_error();
+  if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+    return FieldError(kCertField,
+                      WithDetail(absl::StrCat("certificate ", chain.intermediates.size() + 2,
+                                              " in \"", path, "\" is malformed")));
+  }
+  ERR_clear_error();
+  return chain;
+}
+
+absl::StatusOr<UniquePkey> ParseKey(const std::string& path, const std::string& pem) {
+  if (LooksEncrypted(pem)) {
+    return FieldError(kKeyField, absl::StrCat("\"", path,
+                                              "\" is encrypted; the server needs an unencrypted "
+                                              "key (openssl pkey -in KEY -out PLAIN)"));
+  }
+  ERR_clear_error();
+  UniqueBio bio = MemoryBio(pem);
+  if (!bio) return absl::ResourceExhaustedError("out of memory reading the key");
+  UniquePkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!key) {
+    return FieldError(kKeyField, WithDetail(absl::StrCat("no PEM private key in \"", path, "\"")));
+  }
+  return key;
+}
+
+// Picks http/1.1 from the client's list; a client offering only other protocols (say "h2")
+// gets no ALPN answer rather than a fatal alert, and may still speak HTTP/1.1.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* out_len, const unsigned char* in,
+               unsigned int in_len, void*) {
+  unsigned char* selected = nullptr;
+  unsigned char selected_len = 0;
+  if (SSL_select_next_proto(&selected, &selected_len, kAlpnHttp11, sizeof(kAlpnHttp11), in,
+                            in_len) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  *out_len = selected_len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> CreateServerTlsContext(
+    const std::string& cert_file, const std::string& key_file) {
+  auto cert_pem = ReadPemFile(kCertField, cert_file);
+  if (!cert_pem.ok()) return cert_pem.status();
+  auto key_pem = ReadPemFile(kKeyField, key_file);
+  if (!key_pem.ok()) return key_pem.status();
+  auto chain = ParseChain(cert_file, *cert_pem);
+  if (!chain.ok()) return chain.status();
+  auto key = ParseKey(key_file, *key_pem);
+  if (!key.ok()) return key.status();
+  if (X509_check_private_key(chain->leaf.get(), key->get()) != 1) {
+    TakeOpenSslError();
+    return FieldError(kKeyField, absl::StrCat("the key in \"", key_file,
+                                              "\" does not match the certificate in "
+                                              "http.tls_cert_file (\"",
+                                              cert_file, "\")"));
+  }
+
+  auto context = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  // RFC 8996 deprecates TLS 1.0 and 1.1.
+  const bool configured = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+                          SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) == 1 &&
+                          SSL_CTX_use_certificate(ctx, chain->leaf.get()) == 1 &&
+                          SSL_CTX_use_PrivateKey(ctx, key->get()) == 1 &&
+                          SSL_CTX_check_private_key(ctx) == 1;
+  if (!configured) {
+    return FieldError(kCertField, WithDetail(absl::StrCat("cannot use \"", cert_file, "\" with \"",
+                                                          key_file, "\"")));
+  }
+  for (const UniqueX509& cert : chain->intermediates) {
+    if (SSL_CTX_add1_chain_cert(ctx, cert.get()) != 1) {
+      return FieldError(kCertField,
+                        WithDetail(absl::StrCat("cannot add the chain of \"", cert_file, "\"")));
+    }
+  }
+  // Compression enables CRIME; renegotiation has had a string of attacks and HTTP/1.1 over
+  // TLS never needs it.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
+  return context;
+}
+
+}  // namespace switchyard::api
