@@ -312,6 +312,15 @@ void RoomManager::DropParticipant(RoomRecord& room, const std::string& identity,
     Emit("track_unpublished", room, &record->info, &track);
   }
   Emit("participant_left", room, &record->info);
+  // WHEP players of this participant have nothing left to play (a returning publisher is a new
+  // participant); ending them tells the player to reconnect rather than show a frozen frame.
+  std::vector<std::string> viewers;
+  for (const auto& [viewer_identity, p] : room.participants) {
+    if (p->whep_source_id == record->info.participant_id()) viewers.push_back(viewer_identity);
+  }
+  for (const auto& viewer : viewers) {
+    DropParticipant(room, viewer, "source_left", /*tell_worker=*/true);
+  }
 }
 
 absl::Status RoomManager::RemoveParticipant(const std::string& room, const std::string& identity,
@@ -463,6 +472,7 @@ absl::StatusOr<JoinResult> RoomManager::Join(const JoinRequest& request,
   *info.mutable_permission() = request.permission;
   info.set_kind(request.kind);
   record->client = std::move(client);
+  record->whep_source_id = whep_source_id;
 
   sfu::JoinOptions options;
   options.participant_id = info.participant_id();

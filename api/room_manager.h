@@ -142,6 +142,7 @@ class RoomManager {
     v1::ParticipantInfo info;
     std::unique_ptr<sfu::ParticipantHandle> handle;
     std::weak_ptr<ParticipantClient> client;
+    std::string whep_source_id;  // KIND_WHEP: the participant it plays
   };
   struct RoomRecord {
     v1::Room room;

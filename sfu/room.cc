@@ -91,8 +91,12 @@ absl::Status Room::Join(const JoinOptions& options,
        options.whep_source_participant_id == options.participant_id)) {
     return absl::InvalidArgumentError("a WHEP viewer needs another participant as its source");
   }
+  // WHEP viewers are an audience, not members: nobody is told about them (as LiveKit's hidden
+  // participants), so conference UIs show no empty tiles for players.
   std::vector<ParticipantSummary> others;
-  for (const auto& p : participants_) others.push_back(p->Summary());
+  for (const auto& p : participants_) {
+    if (p->kind() != ParticipantKind::kWhep) others.push_back(p->Summary());
+  }
   participants_.push_back(std::make_unique<Participant>(context_, context_.ntp, *this,
                                                         next_key_++, options,
                                                         std::move(observer)));
@@ -103,7 +107,7 @@ absl::Status Room::Join(const JoinOptions& options,
   if (RoomObserver* observer = room_observer()) observer->OnParticipantJoined(name_, summary);
   for (auto& p : participants_) {
     if (p.get() == &joined) continue;
-    p->observer().OnParticipantJoined(summary);
+    if (joined.kind() != ParticipantKind::kWhep) p->observer().OnParticipantJoined(summary);
     for (const auto& producer : p->producers()) MaybeSubscribe(joined, *p, *producer);
   }
   return absl::OkStatus();
@@ -290,7 +294,9 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
     for (auto& p : participants_) p->subscriber().Unsubscribe(*producer);
     if (observer != nullptr) observer->OnTrackUnpublished(name_, participant_id, producer->track_id());
   }
-  for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
+  if (leaving->kind() != ParticipantKind::kWhep) {
+    for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
+  }
   if (observer != nullptr) observer->OnParticipantLeft(name_, participant_id, reason);
   if (!reason.empty()) leaving->observer().OnClosed(reason);
   // Our own consumers unregister from other participants' producers in ~Participant.

@@ -103,6 +103,10 @@ TEST_F(WhepWhipTest, WhepViewerReceivesTheSourceInItsOwnPayloadTypesAndExtension
               ElementsAre("urn:ietf:params:rtp-hdrext:ssrc-audio-level",
                           "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"));
   EXPECT_THAT(room_observer_.Events(), Contains("active test-room viewer"));
+  // Viewers are an audience: the members never hear of them.
+  for (const auto& summary : alice.observer->Snapshot().participants_joined) {
+    EXPECT_NE(summary.participant_id, "viewer");
+  }
   const ObservedEvents viewer_events = viewer.observer->Snapshot();
   EXPECT_THAT(viewer_events.subscribe_offers, IsEmpty());  // never a server offer
   ASSERT_EQ(viewer_events.tracks_published.size(), 2u);

@@ -1,0 +1,39 @@
+// The page's address: the URL switches it was opened with (read once, at load) and the
+// addresses it puts back in the location bar and on the clipboard.
+//
+// URL switches: room, name (join at once); token=<jwt> (join with this token: room and name
+// default to the token's); identity=<id> (the identity asked of /dev/token; default: one the
+// server picks); simulcast=0 (publish one encoding); codec=vp8|vp9|h264|av1 (preferred video
+// codec); video=0 (publish the microphone only); publish=0 (join as a viewer: publish nothing);
+// stats=0|1 (per-tile stats badges).
+
+export const params = new URLSearchParams(window.location.search);
+
+export const options = {
+  simulcast: params.get('simulcast') !== '0',
+  codec: (params.get('codec') || '').toLowerCase(),
+  publishAudio: params.get('publish') !== '0',
+  publishVideo: params.get('publish') !== '0' && params.get('video') !== '0',
+  // A join token handed to the page (production); without it the page asks /dev/token.
+  token: params.get('token') || '',
+  identity: params.get('identity') || '',
+};
+
+// This page's address after joining `room`: the room plus the switches a reload needs to
+// join the same way (the token and identity; not the name, which the form remembers).
+export function pageUrl(room) {
+  const url = new URL(roomUrl(room));
+  for (const key of ['token', 'identity']) {
+    if (params.get(key)) url.searchParams.set(key, params.get(key));
+  }
+  return url.toString();
+}
+
+// The link to share: the room only (never our token).
+export function roomUrl(room) {
+  const url = new URL(window.location.href);
+  url.search = '';
+  url.hash = '';
+  url.searchParams.set('room', room);
+  return url.toString();
+}
