@@ -91,6 +91,26 @@ class WhipHandler::Observer final : public sfu::ParticipantObserver {
   const std::string participant_id_;
 };
 
+// An HTTP resource has no channel to its client: when the manager ends the session the resource
+// is simply forgotten (a later DELETE answers 404), and an answer still pending fails.
+class WhipHandler::Client final : public ParticipantClient {
+ public:
+  Client(WhipHandler& handler, std::string participant_id)
+      : handler_(handler), participant_id_(std::move(participant_id)) {}
+  void SendToClient(const v1::ServerMessage&) override {}
+  void Disconnect(const std::string& reason) override {
+    // Copies: erasing the resource may destroy this object's last other owner.
+    WhipHandler& handler = handler_;
+    const std::string id = participant_id_;
+    handler.resources_.erase(id);
+    handler.Complete(id, false, absl::StrCat("closed: ", reason));
+  }
+
+ private:
+  WhipHandler& handler_;
+  const std::string participant_id_;
+};
+
 WhipHandler::WhipHandler(RoomManager& rooms, const TokenVerifier& verifier,
                          boost::asio::any_io_executor executor, std::function<int64_t()> unix_now)
     : rooms_(rooms),
@@ -197,7 +217,8 @@ void WhipHandler::Create(const ApiRequest& request, bool whep, const std::string
 
   join.participant_id = NewParticipantId();
   auto observer = std::make_shared<Observer>(*this, join.participant_id);
-  auto joined = rooms_.Join(join, observer, {});
+  auto client = std::make_shared<Client>(*this, join.participant_id);
+  auto joined = rooms_.Join(join, observer, client);
   if (!joined.ok()) {
     const auto& s = joined.status();
     if (absl::StartsWith(s.message(), "room_full")) {
@@ -221,6 +242,7 @@ void WhipHandler::Create(const ApiRequest& request, bool whep, const std::string
   resource.room = room;
   resource.identity = claims->identity;
   resource.handle = std::move(joined->handle);
+  resource.client = std::move(client);
   if (whep) {
     resource.handle->SubscribeOffer(request.body);
   } else {

@@ -46,6 +46,7 @@ class WhipHandler {
  private:
   struct Pending;
   class Observer;
+  class Client;
   void Create(const ApiRequest& request, bool whep, const std::string& room,
               const std::string& source_identity, Respond respond);
   void Delete(const ApiRequest& request, const std::string& room,
@@ -63,6 +64,8 @@ class WhipHandler {
     std::string room;
     std::string identity;  // of the token that created it
     std::unique_ptr<sfu::ParticipantHandle> handle;
+    // The manager's way to end the session (room deleted, participant removed, source left).
+    std::shared_ptr<Client> client;
   };
   // participant_id -> live WHIP/WHEP session.
   absl::flat_hash_map<std::string, Resource> resources_;
