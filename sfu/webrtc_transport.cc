@@ -167,7 +167,7 @@ void WebRtcTransport::OnDtlsSendPacket(std::span<const uint8_t> datagram) {
 }
 
 void WebRtcTransport::OnDtlsConnected(const transport::SrtpKeyMaterial& keys) {
-  auto srtp = transport::SrtpSession::Create(keys);
+  auto srtp = transport::SrtpTransform::Create(keys);
   if (!srtp.ok()) {
     SetClosed("SRTP setup failed: " + std::string(srtp.status().message()));
     return;

@@ -17,7 +17,7 @@
 #include "transport/dtls_transport.h"
 #include "transport/ice_lite_agent.h"
 #include "transport/socket_address.h"
-#include "transport/srtp_session.h"
+#include "transport/srtp_transform.h"
 #include "transport/stun_message.h"
 
 namespace switchyard::sfu {
@@ -56,7 +56,7 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   };
 
   // Bytes Protect* may append to a packet: callers keep this much free after the packet.
-  static constexpr size_t kSrtpTrailer = transport::SrtpSession::kMaxTrailer;
+  static constexpr size_t kSrtpTrailer = transport::SrtpTransform::kMaxTrailer;
 
   WebRtcTransport(const transport::Clock& clock, const transport::DtlsContext& dtls_context,
                   TransportNetwork& network, Listener& listener);
@@ -111,7 +111,7 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   Listener& listener_;
   transport::IceLiteAgent ice_;
   transport::DtlsTransport dtls_;
-  std::unique_ptr<transport::SrtpSession> srtp_;
+  std::unique_ptr<transport::SrtpTransform> srtp_;
   bool dtls_started_ = false;
   bool closed_ = false;
   transport::IceCredentials remote_ice_;
