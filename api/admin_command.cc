@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/cli_flags.h"
 #include "api/access_token.h"
 #include "api/proto/models.pb.h"
 #include "api/proto/room_service.pb.h"
@@ -105,21 +106,9 @@ struct ParsedArgs {
   std::set<std::string> flags_given;
 };
 
-std::optional<bool> ParseBool(std::string_view text) {
-  if (text == "true" || text == "1" || text == "yes") return true;
-  if (text == "false" || text == "0" || text == "no") return false;
-  return std::nullopt;
-}
-
 absl::Status ParseArgs(const std::vector<std::string>& args, ParsedArgs& parsed) {
-  struct StringFlag {
-    std::string_view name;
-    std::optional<std::string> ParsedArgs::*field;
-  };
-  struct BoolFlag {
-    std::string_view name;
-    bool ParsedArgs::*field;
-  };
+  using StringFlag = CliFlag<ParsedArgs, std::optional<std::string>>;
+  using BoolFlag = CliFlag<ParsedArgs, bool>;
   static constexpr StringFlag kStringFlags[] = {
       {"url", &ParsedArgs::url},
       {"api-key", &ParsedArgs::api_key},
@@ -150,36 +139,9 @@ absl::Status ParseArgs(const std::vector<std::string>& args, ParsedArgs& parsed)
     }
     // Both -flag and --flag, as absl flags and the token command accept.
     arg.remove_prefix(arg.starts_with("--") ? 2 : 1);
-    const size_t equals = arg.find('=');
-    const std::string name(arg.substr(0, equals));
-    const std::optional<std::string_view> inline_value =
-        equals == std::string_view::npos ? std::nullopt
-                                         : std::optional<std::string_view>(arg.substr(equals + 1));
-    bool known = false;
-    for (const StringFlag& flag : kStringFlags) {
-      if (flag.name != name) continue;
-      known = true;
-      if (inline_value) {
-        parsed.*flag.field = std::string(*inline_value);
-      } else if (i + 1 < args.size()) {
-        parsed.*flag.field = args[++i];
-      } else {
-        return absl::InvalidArgumentError("--" + name + " needs a value");
-      }
-    }
-    for (const BoolFlag& flag : kBoolFlags) {
-      if (flag.name != name) continue;
-      known = true;
-      // Booleans never take the next argument: `--json rooms` keeps "rooms" positional.
-      const std::optional<bool> value = inline_value ? ParseBool(*inline_value) : true;
-      if (!value) {
-        return absl::InvalidArgumentError("--" + name + " takes true or false, not \"" +
-                                          std::string(*inline_value) + "\"");
-      }
-      parsed.*flag.field = *value;
-    }
-    if (!known) return absl::InvalidArgumentError("unknown flag --" + name);
-    parsed.flags_given.insert(name);
+    auto name = ApplyCliOption(arg, args, i, kStringFlags, kBoolFlags, parsed);
+    if (!name.ok()) return name.status();
+    parsed.flags_given.insert(*name);
   }
   return absl::OkStatus();
 }

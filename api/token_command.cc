@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/cli_flags.h"
 #include "api/access_token.h"
 
 namespace switchyard::api {
@@ -47,12 +48,6 @@ struct ParsedArgs {
   bool help = false;
 };
 
-std::optional<bool> ParseBool(std::string_view text) {
-  if (text == "true" || text == "1" || text == "yes") return true;
-  if (text == "false" || text == "0" || text == "no") return false;
-  return std::nullopt;
-}
-
 // "6h", "90m", "1h30m", "3600s", "2d": one or more <digits><unit> groups.
 std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -80,14 +75,8 @@ std::optional<int64_t> ParseDurationSeconds(std::string_view text) {
 }
 
 absl::Status ParseArgs(const std::vector<std::string>& args, ParsedArgs& parsed) {
-  struct StringFlag {
-    std::string_view name;
-    std::optional<std::string> ParsedArgs::*field;
-  };
-  struct BoolFlag {
-    std::string_view name;
-    std::optional<bool> ParsedArgs::*field;
-  };
+  using StringFlag = CliFlag<ParsedArgs, std::optional<std::string>>;
+  using BoolFlag = CliFlag<ParsedArgs, std::optional<bool>>;
   static constexpr StringFlag kStringFlags[] = {
       {"api-key", &ParsedArgs::api_key},   {"api-secret", &ParsedArgs::api_secret},
       {"room", &ParsedArgs::room},         {"identity", &ParsedArgs::identity},
@@ -116,36 +105,9 @@ absl::Status ParseArgs(const std::vector<std::string>& args, ParsedArgs& parsed)
     } else {
       return absl::InvalidArgumentError("unexpected argument \"" + args[i] + "\"");
     }
-    const size_t equals = arg.find('=');
-    const std::string_view name = arg.substr(0, equals);
-    const std::optional<std::string_view> inline_value =
-        equals == std::string_view::npos ? std::nullopt
-                                         : std::optional<std::string_view>(arg.substr(equals + 1));
-    bool known = false;
-    for (const StringFlag& flag : kStringFlags) {
-      if (flag.name != name) continue;
-      known = true;
-      if (inline_value) {
-        parsed.*flag.field = std::string(*inline_value);
-      } else if (i + 1 < args.size()) {
-        parsed.*flag.field = args[++i];
-      } else {
-        return absl::InvalidArgumentError("--" + std::string(name) + " needs a value");
-      }
-    }
-    for (const BoolFlag& flag : kBoolFlags) {
-      if (flag.name != name) continue;
-      known = true;
-      // Booleans never take the next argument, so `--room-admin --room x` stays unambiguous.
-      const std::optional<bool> value = inline_value ? ParseBool(*inline_value) : true;
-      if (!value) {
-        return absl::InvalidArgumentError("--" + std::string(name) +
-                                          " takes true or false, not \"" +
-                                          std::string(*inline_value) + "\"");
-      }
-      parsed.*flag.field = *value;
-    }
-    if (!known) return absl::InvalidArgumentError("unknown flag --" + std::string(name));
+    // Booleans never take the next argument, so `--room-admin --room x` stays unambiguous.
+    auto applied = ApplyCliOption(arg, args, i, kStringFlags, kBoolFlags, parsed);
+    if (!applied.ok()) return applied.status();
   }
   return absl::OkStatus();
 }
