@@ -27,8 +27,20 @@ absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_conte
   if (ec) return absl::InternalError(absl::StrCat("socket: ", ec.message()));
   socket->socket_.non_blocking(true, ec);
   // Media arrives in bursts (a keyframe is dozens of packets); large kernel buffers absorb them.
-  socket->socket_.set_option(boost::asio::socket_base::receive_buffer_size(4 << 20), ec);
-  socket->socket_.set_option(boost::asio::socket_base::send_buffer_size(4 << 20), ec);
+  // The FORCE options exceed net.core.rmem_max/wmem_max but need CAP_NET_ADMIN; without it the
+  // plain options get what the sysctl allows.
+  const int fd = socket->socket_.native_handle();
+  const int size = kSocketBufferBytes;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  }
+  socklen_t option_len = sizeof(int);
+  ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &socket->receive_buffer_bytes_, &option_len);
+  option_len = sizeof(int);
+  ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &socket->send_buffer_bytes_, &option_len);
   const int on = 1;
   ::setsockopt(socket->socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
   sockaddr_storage storage;

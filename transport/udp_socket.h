@@ -25,6 +25,9 @@ class UdpSocket {
   // Largest datagram we accept. WebRTC stacks keep RTP under ~1200-1500 bytes; anything larger
   // is truncated by the kernel and counted as a drop.
   static constexpr size_t kMaxDatagramSize = 2048;
+  // Kernel buffer sizes asked for: a 1200-byte stream at 430k packets/s loses ~10% with the
+  // default ~208 KB buffers on loopback and none with 8 MB.
+  static constexpr int kSocketBufferBytes = 8 << 20;
 
   class Receiver {
    public:
@@ -58,6 +61,11 @@ class UdpSocket {
   bool Send(std::span<const uint8_t> data, const SocketAddress& to);
 
   const SocketAddress& local_address() const { return local_address_; }
+  // What the kernel granted (Linux reports twice the requested size, its bookkeeping
+  // included). Below kSocketBufferBytes when the process lacks CAP_NET_ADMIN and
+  // net.core.rmem_max / wmem_max are smaller.
+  int receive_buffer_bytes() const { return receive_buffer_bytes_; }
+  int send_buffer_bytes() const { return send_buffer_bytes_; }
   const Counters& counters() const { return counters_; }
 
  private:
@@ -69,6 +77,8 @@ class UdpSocket {
   Receiver& receiver_;
   const Clock& clock_;
   SocketAddress local_address_;
+  int receive_buffer_bytes_ = 0;
+  int send_buffer_bytes_ = 0;
   Counters counters_;
   std::array<std::array<uint8_t, kMaxDatagramSize>, kBatchSize> buffers_{};
   std::array<sockaddr_storage, kBatchSize> addresses_{};
