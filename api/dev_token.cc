@@ -14,15 +14,6 @@ namespace {
 
 constexpr int64_t kDevTokenSeconds = 6 * 3600;
 
-ApiResponse Fail(const absl::Status& status) {
-  ApiResponse r;
-  const ApiError e = ErrorFromStatus(status);
-  r.status = e.http_status;
-  r.content_type = "application/json";
-  r.body = EncodeError(e);
-  return r;
-}
-
 }  // namespace
 
 ApiResponse IssueDevToken(const std::string& target, const std::string& api_key,
@@ -36,7 +27,7 @@ ApiResponse IssueDevToken(const std::string& target, const std::string& api_key,
       const std::string key(param.substr(0, eq));
       auto decoded = PercentDecode(
           std::string_view(param.data() + eq + 1, param.size() - eq - 1), /*plus_is_space=*/true);
-      if (!decoded) return Fail(absl::InvalidArgumentError("query: bad percent-encoding"));
+      if (!decoded) return ApiErrorResponse(absl::InvalidArgumentError("query: bad percent-encoding"));
       std::string value = std::move(*decoded);
       if (key == "room") room = std::move(value);
       else if (key == "identity") identity = std::move(value);
@@ -44,13 +35,13 @@ ApiResponse IssueDevToken(const std::string& target, const std::string& api_key,
     }
   }
   if (auto s = ValidateRoomName(room); !s.ok()) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat("room: ", std::string(s.message()))));
+    return ApiErrorResponse(absl::InvalidArgumentError(absl::StrCat("room: ", std::string(s.message()))));
   }
   if (identity.empty()) identity = absl::StrCat("guest-", sfu::RandomId(8));
-  if (identity.size() > 128) return Fail(absl::InvalidArgumentError("identity: at most 128 bytes"));
+  if (identity.size() > 128) return ApiErrorResponse(absl::InvalidArgumentError("identity: at most 128 bytes"));
   if (!name.empty()) {
     if (auto s = ValidateDisplayName(name); !s.ok()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat("name: ", std::string(s.message()))));
+      return ApiErrorResponse(absl::InvalidArgumentError(absl::StrCat("name: ", std::string(s.message()))));
     }
   }
   AccessTokenClaims claims;
@@ -62,7 +53,7 @@ ApiResponse IssueDevToken(const std::string& target, const std::string& api_key,
   claims.video.room = room;
   claims.video.room_join = true;
   auto token = CreateAccessToken(claims, secret);
-  if (!token.ok()) return Fail(token.status());
+  if (!token.ok()) return ApiErrorResponse(token.status());
   const std::string body = absl::StrCat("{\"token\":", JsonQuote(*token), ",\"room\":",
                                         JsonQuote(room), ",\"identity\":", JsonQuote(identity),
                                         "}");

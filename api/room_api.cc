@@ -28,22 +28,6 @@ struct Route {
   int success_status = 200;
 };
 
-ApiResponse ErrorResponse(const ApiError& error) {
-  ApiResponse r;
-  r.status = error.http_status;
-  r.content_type = "application/json";
-  r.body = EncodeError(error);
-  return r;
-}
-
-ApiResponse Error(int status, const std::string& code, const std::string& message) {
-  ApiError e;
-  e.http_status = status;
-  e.code = code;
-  e.message = message;
-  return ErrorResponse(e);
-}
-
 // Resolves REST paths; nullopt = no such resource, `allowed` lists the methods a known
 // resource accepts (for 405).
 std::optional<Route> ResolveRest(const std::string& method,
@@ -154,6 +138,40 @@ std::optional<v1::ParticipantPermission> PermissionOf(const v1::UpdateParticipan
 
 }  // namespace
 
+namespace {
+
+ApiResponse ResponseOf(const ApiError& error) {
+  ApiResponse r;
+  r.status = error.http_status;
+  r.content_type = "application/json";
+  r.body = EncodeError(error);
+  return r;
+}
+
+}  // namespace
+
+ApiResponse ApiErrorResponse(int status, const std::string& code, const std::string& message) {
+  ApiError e;
+  e.http_status = status;
+  e.code = code;
+  e.message = message;
+  return ResponseOf(e);
+}
+
+ApiResponse ApiErrorResponse(const absl::Status& status) {
+  return ResponseOf(ErrorFromStatus(status));
+}
+
+absl::StatusOr<AccessTokenClaims> VerifyBearer(std::string_view authorization,
+                                               const TokenVerifier& verifier, int64_t now) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.substr(0, kScheme.size()) != kScheme) {
+    return absl::UnauthenticatedError(
+        "missing \"Authorization: Bearer <token>\" (mint one with `switchyard token create`)");
+  }
+  return verifier.Verify(authorization.substr(kScheme.size()), now);
+}
+
 RoomApi::RoomApi(RoomManager& rooms, const TokenVerifier& verifier, Options options,
                  const transport::Clock& clock, std::function<int64_t()> unix_now)
     : rooms_(rooms),
@@ -195,7 +213,7 @@ ApiResponse RoomApi::Handle(const ApiRequest& request) {
   ++counters_.calls;
   if (!Admit(request.client_address)) {
     ++counters_.rate_limited;
-    ApiResponse r = Error(429, "resource_exhausted", "too many requests; slow down");
+    ApiResponse r = ApiErrorResponse(429, "resource_exhausted", "too many requests; slow down");
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
@@ -214,10 +232,10 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
   if (absl::StartsWith(path, kTwirpPrefix)) {
     route.method = path.substr(sizeof(kTwirpPrefix) - 1);
     if (!NewRequest(route.method)) {
-      return Error(404, "bad_route", absl::StrCat("no method ", route.method, " in RoomService"));
+      return ApiErrorResponse(404, "bad_route", absl::StrCat("no method ", route.method, " in RoomService"));
     }
     if (request.method != "POST") {
-      ApiResponse r = Error(405, "bad_route", "Twirp methods are called with POST");
+      ApiResponse r = ApiErrorResponse(405, "bad_route", "Twirp methods are called with POST");
       r.headers.emplace_back("Allow", "POST");
       return r;
     }
@@ -226,17 +244,17 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
     for (absl::string_view raw : absl::StrSplit(absl::string_view(path.data(), path.size()), '/',
                                                 absl::SkipEmpty())) {
       auto decoded = PercentDecode(std::string_view(raw.data(), raw.size()));
-      if (!decoded) return Error(400, "malformed", "bad percent-encoding in the path");
+      if (!decoded) return ApiErrorResponse(400, "malformed", "bad percent-encoding in the path");
       segments.push_back(*decoded);
     }
     if (segments.size() < 2 || segments[0] != "v1" || segments[1] != "rooms") {
-      return Error(404, "bad_route", absl::StrCat("no resource at ", path));
+      return ApiErrorResponse(404, "bad_route", absl::StrCat("no resource at ", path));
     }
     std::string allowed;
     auto resolved = ResolveRest(request.method, segments, allowed);
     if (!resolved) {
-      if (allowed.empty()) return Error(404, "bad_route", absl::StrCat("no resource at ", path));
-      ApiResponse r = Error(405, "bad_route",
+      if (allowed.empty()) return ApiErrorResponse(404, "bad_route", absl::StrCat("no resource at ", path));
+      ApiResponse r = ApiErrorResponse(405, "bad_route",
                             absl::StrCat(request.method, " is not allowed here; use ", allowed));
       r.headers.emplace_back("Allow", allowed);
       return r;
@@ -245,15 +263,8 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
   }
 
   // Authentication before looking at the body.
-  std::string_view auth = request.authorization;
-  if (!absl::StartsWith(absl::string_view(auth.data(), auth.size()), "Bearer ")) {
-    return Error(401, "unauthenticated",
-                 "missing \"Authorization: Bearer <token>\" (mint one with `switchyard token "
-                 "create`)");
-  }
-  auth.remove_prefix(7);
-  auto claims = verifier_.Verify(auth, unix_now_());
-  if (!claims.ok()) return Error(401, "unauthenticated", std::string(claims.status().message()));
+  auto claims = VerifyBearer(request.authorization, verifier_, unix_now_());
+  if (!claims.ok()) return ApiErrorResponse(claims.status());
 
   const BodyFormat in = RequestBodyFormat(request.content_type);
   const BodyFormat out = ResponseBodyFormat(request.accept, in);
@@ -261,7 +272,7 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
   const bool has_body = request.method == "POST" || request.method == "PATCH";
   if (has_body) {
     if (auto s = DecodeBody(request.body, in, *message); !s.ok()) {
-      return ErrorResponse(ErrorFromStatus(s));
+      return ApiErrorResponse(s);
     }
   }
   for (const auto& [name, value] : route.path_fields) SetPathField(*message, name, value);
@@ -271,13 +282,13 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
       if (!absl::StartsWith(param, "names=")) continue;
       for (absl::string_view name : absl::StrSplit(param.substr(6), ',', absl::SkipEmpty())) {
         auto decoded = PercentDecode(std::string_view(name.data(), name.size()));
-        if (!decoded) return Error(400, "malformed", "bad percent-encoding in names");
+        if (!decoded) return ApiErrorResponse(400, "malformed", "bad percent-encoding in names");
         list.add_names(*decoded);
       }
     }
   }
   if (auto s = CheckGrant(route.method, RoomOf(*message), claims->video); !s.ok()) {
-    return ErrorResponse(ErrorFromStatus(s));
+    return ApiErrorResponse(s);
   }
 
   auto reply = [&](const google::protobuf::Message& result) {
@@ -287,7 +298,7 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
     r.body = EncodeBody(result, out);
     return r;
   };
-  auto fail = [](const absl::Status& s) { return ErrorResponse(ErrorFromStatus(s)); };
+  auto fail = [](const absl::Status& s) { return ApiErrorResponse(s); };
 
   const std::string& m = route.method;
   if (m == "CreateRoom") {
@@ -374,7 +385,7 @@ ApiResponse RoomApi::Dispatch(const ApiRequest& request) {
                               req.destination_identities().end()});
     return s.ok() ? reply(v1::SendDataResponse()) : fail(s);
   }
-  return Error(404, "bad_route", absl::StrCat("no method ", m));
+  return ApiErrorResponse(404, "bad_route", absl::StrCat("no method ", m));
 }
 
 }  // namespace switchyard::api

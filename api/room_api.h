@@ -34,6 +34,16 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// A Twirp error answer (JSON body, see api_codec.h) with the given status.
+ApiResponse ApiErrorResponse(int status, const std::string& code, const std::string& message);
+// The same for a control-plane status (ErrorFromStatus decides status and code).
+ApiResponse ApiErrorResponse(const absl::Status& status);
+
+// The claims of an "Authorization: Bearer <JWT>" header value, or Unauthenticated (missing
+// header, wrong scheme, or the verifier's rejection).
+absl::StatusOr<AccessTokenClaims> VerifyBearer(std::string_view authorization,
+                                               const TokenVerifier& verifier, int64_t now);
+
 // The room service (api/proto/room_service.proto) over HTTP: REST resources under /v1/ and
 // the same methods Twirp-style under /twirp/switchyard.v1.RoomService/. Authenticates every
 // call with a Bearer JWT and checks its grants; rate-limits per client address (token bucket)

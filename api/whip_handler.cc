@@ -17,18 +17,6 @@ namespace {
 constexpr char kCorsAllowHeaders[] = "Authorization, Content-Type, If-Match";
 constexpr char kCorsExposeHeaders[] = "Location, Link, ETag, Accept-Patch";
 
-ApiResponse Plain(int status, const std::string& code, const std::string& message) {
-  ApiError e;
-  e.http_status = status;
-  e.code = code;
-  e.message = message;
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = EncodeError(e);
-  return r;
-}
-
 // Browser WHIP/WHEP players run on other origins; the Bearer token, not cookies, authorizes.
 void AddCors(ApiResponse& r) {
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
@@ -136,7 +124,7 @@ void WhipHandler::Handle(const ApiRequest& request, Respond respond) {
   const bool is_collection = segments.size() == collection_size;
   const bool is_resource = segments.size() == collection_size + 1;
   if (!is_collection && !is_resource) {
-    ApiResponse r = Plain(404, "bad_route", absl::StrCat("no resource at ", path));
+    ApiResponse r = ApiErrorResponse(404, "bad_route", absl::StrCat("no resource at ", path));
     AddCors(r);
     return respond(std::move(r));
   }
@@ -157,7 +145,7 @@ void WhipHandler::Handle(const ApiRequest& request, Respond respond) {
   if (is_resource && request.method == "DELETE") {
     return Delete(request, segments[1], segments.back(), std::move(respond));
   }
-  ApiResponse r = Plain(405, "method_not_allowed",
+  ApiResponse r = ApiErrorResponse(405, "method_not_allowed",
                         is_resource && request.method == "PATCH"
                             ? "trickle ICE is not supported: this server is ICE-lite and its "
                               "candidates are in the answer"
@@ -170,16 +158,11 @@ void WhipHandler::Handle(const ApiRequest& request, Respond respond) {
 void WhipHandler::Create(const ApiRequest& request, bool whep, const std::string& room,
                          const std::string& source_identity, Respond respond) {
   auto fail = [&](int status, const std::string& code, const std::string& message) {
-    ApiResponse r = Plain(status, code, message);
+    ApiResponse r = ApiErrorResponse(status, code, message);
     AddCors(r);
     respond(std::move(r));
   };
-  std::string_view auth = request.authorization;
-  if (!absl::StartsWith(absl::string_view(auth.data(), auth.size()), "Bearer ")) {
-    return fail(401, "unauthenticated", "missing \"Authorization: Bearer <join token>\"");
-  }
-  auth.remove_prefix(7);
-  auto claims = verifier_.Verify(auth, unix_now_());
+  auto claims = VerifyBearer(request.authorization, verifier_, unix_now_());
   if (!claims.ok()) return fail(401, "unauthenticated", std::string(claims.status().message()));
   const VideoGrant& grant = claims->video;
   if (!grant.room_join || grant.room != room) {
@@ -269,7 +252,7 @@ void WhipHandler::Complete(const std::string& participant_id, bool ok,
     rooms_.Leave(participant_id);
     resources_.erase(participant_id);
     const bool timeout = absl::StartsWith(sdp_or_error, "timeout");
-    r = Plain(timeout ? 504 : 400, timeout ? "deadline_exceeded" : "invalid_argument",
+    r = ApiErrorResponse(timeout ? 504 : 400, timeout ? "deadline_exceeded" : "invalid_argument",
               sdp_or_error);
   }
   AddCors(r);
@@ -279,16 +262,11 @@ void WhipHandler::Complete(const std::string& participant_id, bool ok,
 void WhipHandler::Delete(const ApiRequest& request, const std::string& room,
                          const std::string& participant_id, Respond respond) {
   auto fail = [&](int status, const std::string& code, const std::string& message) {
-    ApiResponse r = Plain(status, code, message);
+    ApiResponse r = ApiErrorResponse(status, code, message);
     AddCors(r);
     respond(std::move(r));
   };
-  std::string_view auth = request.authorization;
-  if (!absl::StartsWith(absl::string_view(auth.data(), auth.size()), "Bearer ")) {
-    return fail(401, "unauthenticated", "missing \"Authorization: Bearer <join token>\"");
-  }
-  auth.remove_prefix(7);
-  auto claims = verifier_.Verify(auth, unix_now_());
+  auto claims = VerifyBearer(request.authorization, verifier_, unix_now_());
   if (!claims.ok()) return fail(401, "unauthenticated", std::string(claims.status().message()));
   auto it = resources_.find(participant_id);
   if (it == resources_.end() || it->second.room != room) {

@@ -145,6 +145,37 @@ void BM_ProtectRtp(benchmark::State& state, SrtpProfile profile) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kRtpPacket);
 }
 
+// Times `unprotect` over packets protected ahead of time in batches of kBatch; `refill`
+// protects the next batch with the timer paused (its allocations are not counted either).
+template <typename Refill, typename Unprotect>
+void TimeUnprotect(benchmark::State& state, const std::vector<std::vector<uint8_t>>& wire,
+                   const std::vector<size_t>& lengths, Refill& refill, Unprotect unprotect) {
+  refill();
+  std::vector<uint8_t> buffer(wire.front().size());
+  size_t next = 0;
+  size_t out = 0;
+  long refill_allocations = 0;
+  const long before = allocations.load();
+  for (auto _ : state) {
+    if (next == kBatch) {
+      state.PauseTiming();
+      const long a = allocations.load();
+      refill();
+      refill_allocations += allocations.load() - a;
+      next = 0;
+      state.ResumeTiming();
+    }
+    std::memcpy(buffer.data(), wire[next].data(), lengths[next]);
+    if (unprotect(buffer.data(), lengths[next], out) != SrtpError::kOk) {
+      state.SkipWithError("unprotect failed");
+      break;
+    }
+    ++next;
+    benchmark::DoNotOptimize(buffer.data());
+  }
+  AllocationCounter(state, before + refill_allocations);
+}
+
 template <typename T>
 void BM_UnprotectRtp(benchmark::State& state, SrtpProfile profile) {
   std::unique_ptr<T> sender = Make<T>(profile, true);
@@ -165,30 +196,9 @@ void BM_UnprotectRtp(benchmark::State& state, SrtpProfile profile) {
       }
     }
   };
-  refill();
-  std::vector<uint8_t> buffer(kRtpPacket + 16);
-  size_t next = 0;
-  size_t out = 0;
-  long refill_allocations = 0;
-  const long before = allocations.load();
-  for (auto _ : state) {
-    if (next == kBatch) {
-      state.PauseTiming();
-      const long a = allocations.load();
-      refill();
-      refill_allocations += allocations.load() - a;
-      next = 0;
-      state.ResumeTiming();
-    }
-    std::memcpy(buffer.data(), wire[next].data(), lengths[next]);
-    if (receiver->UnprotectRtp(buffer.data(), lengths[next], out) != SrtpError::kOk) {
-      state.SkipWithError("unprotect failed");
-      break;
-    }
-    ++next;
-    benchmark::DoNotOptimize(buffer.data());
-  }
-  AllocationCounter(state, before + refill_allocations);
+  TimeUnprotect(state, wire, lengths, refill, [&](uint8_t* data, size_t length, size_t& out) {
+    return receiver->UnprotectRtp(data, length, out);
+  });
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kRtpPacket);
 }
 
@@ -226,30 +236,9 @@ void BM_UnprotectRtcp(benchmark::State& state, SrtpProfile profile) {
       }
     }
   };
-  refill();
-  std::vector<uint8_t> buffer(kRtcpPacket + 20);
-  size_t next = 0;
-  size_t out = 0;
-  long refill_allocations = 0;
-  const long before = allocations.load();
-  for (auto _ : state) {
-    if (next == kBatch) {
-      state.PauseTiming();
-      const long a = allocations.load();
-      refill();
-      refill_allocations += allocations.load() - a;
-      next = 0;
-      state.ResumeTiming();
-    }
-    std::memcpy(buffer.data(), wire[next].data(), lengths[next]);
-    if (receiver->UnprotectRtcp(buffer.data(), lengths[next], out) != SrtpError::kOk) {
-      state.SkipWithError("unprotect failed");
-      break;
-    }
-    ++next;
-    benchmark::DoNotOptimize(buffer.data());
-  }
-  AllocationCounter(state, before + refill_allocations);
+  TimeUnprotect(state, wire, lengths, refill, [&](uint8_t* data, size_t length, size_t& out) {
+    return receiver->UnprotectRtcp(data, length, out);
+  });
 }
 
 constexpr SrtpProfile kCm = SrtpProfile::kAes128CmSha1_80;
