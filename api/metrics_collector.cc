@@ -116,7 +116,8 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
                               "UDP payload bytes sent by the worker's socket.");
   auto& drops = w.Counter("switchyard_worker_drops_total",
                           "Packets the worker dropped, by reason.");
-  auto& rooms = w.Gauge("switchyard_rooms", "Rooms open on the worker.");
+  auto& rooms = w.Gauge("switchyard_rooms",
+                        "Rooms with a shard on the worker (a room spanning workers counts on each).");
   auto& participants = w.Gauge("switchyard_participants", "Participants in the worker's rooms.");
   auto& tracks = w.Gauge("switchyard_tracks", "Published tracks (producers), by kind.");
   auto& consumers = w.Gauge("switchyard_consumers", "Active forwarded tracks (consumers).");
@@ -130,6 +131,9 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
                                   "Keyframe requests (PLI or FIR entries) from subscribers.");
   auto& dtls = w.Counter("switchyard_dtls_handshakes_total",
                          "DTLS handshakes of WebRTC transports, by result.");
+  auto& relayed = w.Counter("switchyard_relayed_packets_total",
+                            "Packets handed between workers for rooms that span them, by "
+                            "direction (out: copies sent to other workers, in: received).");
   auto& lag = w.Gauge("switchyard_worker_event_loop_lag_seconds",
                       "How late the worker's periodic timer last fired against its schedule.");
   auto& lag_max = w.Gauge("switchyard_worker_event_loop_lag_max_seconds",
@@ -161,6 +165,8 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
     plis_received.Add(labels, s.media.plis_received);
     dtls.Add({{"worker", index}, {"result", "ok"}}, s.media.dtls_handshakes_ok);
     dtls.Add({{"worker", index}, {"result", "failed"}}, s.media.dtls_handshakes_failed);
+    relayed.Add({{"worker", index}, {"direction", "out"}}, s.packets_relayed_out);
+    relayed.Add({{"worker", index}, {"direction", "in"}}, s.packets_relayed_in);
     lag.Add(labels, std::chrono::duration<double>(s.event_loop_lag).count());
     lag_max.Add(labels, std::chrono::duration<double>(s.event_loop_lag_max).count());
   }

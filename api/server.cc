@@ -42,7 +42,9 @@ absl::Status Server::Init() {
   certificate_ = std::move(*certificate);
 
   sfu::SfuOptions options;
-  options.workers = config_.rtc().workers();
+  options.workers = EffectiveWorkers(config_.rtc());
+  options.placement = config_.rtc().placement() == "room" ? sfu::Placement::kRoomHash
+                                                          : sfu::Placement::kLeastLoaded;
   options.rtc_ip = config_.rtc().address();
   options.rtc_port = static_cast<uint16_t>(config_.rtc().port());
   options.announced_ip = config_.rtc().announced_ip();

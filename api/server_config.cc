@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -231,7 +232,8 @@ ServerConfig DefaultServerConfig() {
   config.mutable_rtc()->set_address("127.0.0.1");
   config.mutable_rtc()->set_port(40000);
   config.mutable_rtc()->set_announced_ip("");
-  config.mutable_rtc()->set_workers(1);
+  config.mutable_rtc()->set_workers(0);
+  config.mutable_rtc()->set_placement("least_loaded");
   config.mutable_web()->set_dir(SWITCHYARD_WEB_DIR);
   config.set_dev_mode(false);
   config.mutable_room()->set_auto_create(true);
@@ -305,6 +307,7 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
   if (overrides.rtc_port) config.mutable_rtc()->set_port(*overrides.rtc_port);
   if (overrides.announced_ip) config.mutable_rtc()->set_announced_ip(*overrides.announced_ip);
   if (overrides.workers) config.mutable_rtc()->set_workers(*overrides.workers);
+  if (overrides.placement) config.mutable_rtc()->set_placement(*overrides.placement);
   if (overrides.web_dir) config.mutable_web()->set_dir(*overrides.web_dir);
   if (overrides.dev_mode) config.set_dev_mode(*overrides.dev_mode);
   if (overrides.api_keys) {
@@ -373,13 +376,18 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   const auto& rtc = config.rtc();
   if (auto s = ValidateIpField("rtc.address", rtc.address()); !s.ok()) return s;
   if (auto s = ValidatePort("rtc.port", rtc.port()); !s.ok()) return s;
-  if (rtc.workers() < 1 || rtc.workers() > kMaxWorkers) {
-    return FieldError("rtc.workers", absl::StrCat("must be 1-", kMaxWorkers, ", got ",
+  if (rtc.workers() < 0 || rtc.workers() > kMaxWorkers) {
+    return FieldError("rtc.workers", absl::StrCat("must be 0-", kMaxWorkers, ", got ",
                                                   rtc.workers()));
   }
+  if (rtc.placement() != "least_loaded" && rtc.placement() != "room") {
+    return FieldError("rtc.placement", absl::StrCat("must be \"least_loaded\" or \"room\", got \"",
+                                                    rtc.placement(), "\""));
+  }
   // Worker i binds port + i; past 65535 the uint16 port would wrap onto unrelated ports.
-  if (rtc.port() != 0 && rtc.port() + static_cast<uint32_t>(rtc.workers()) - 1 > 65535) {
-    return FieldError("rtc.port", absl::StrCat(rtc.port(), " + ", rtc.workers(),
+  const int workers = EffectiveWorkers(rtc);
+  if (rtc.port() != 0 && rtc.port() + static_cast<uint32_t>(workers) - 1 > 65535) {
+    return FieldError("rtc.port", absl::StrCat(rtc.port(), " + ", workers,
                                                " workers - 1 exceeds 65535"));
   }
   if (rtc.announced_ip().empty()) {
@@ -472,6 +480,12 @@ absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empt
   ApplyDevModeDefaults(*config);
   if (auto s = ValidateServerConfig(*config); !s.ok()) return s;
   return config;
+}
+
+int EffectiveWorkers(const config::RtcConfig& rtc) {
+  if (rtc.workers() > 0) return std::min(rtc.workers(), kMaxWorkers);
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(static_cast<int>(cores), 1, kMaxWorkers);
 }
 
 }  // namespace switchyard::api

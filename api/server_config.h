@@ -29,7 +29,7 @@ using ServerConfig = config::ServerConfig;
 // Secrets shorter than this are refused unless dev_mode is on: 32 bytes = 256 bits, the
 // HMAC-SHA256 key size.
 inline constexpr size_t kMinApiSecretBytes = 32;
-inline constexpr int kMaxWorkers = 256;
+inline constexpr int kMaxWorkers = 64;  // sfu::WorkerMesh::kMaxWorkers
 inline constexpr uint32_t kDefaultMaxBodyBytes = 1024 * 1024;
 inline constexpr uint32_t kMinMaxBodyBytes = 1024;
 inline constexpr uint32_t kMaxMaxBodyBytes = 16 * 1024 * 1024;
@@ -80,6 +80,7 @@ struct ServerConfigOverrides {
   std::optional<uint16_t> rtc_port;
   std::optional<std::string> announced_ip;
   std::optional<int> workers;
+  std::optional<std::string> placement;
   std::optional<std::string> web_dir;
   std::optional<bool> dev_mode;
   // "key:secret[,key:secret...]"; replaces the config's api_keys (an empty string clears them).
@@ -107,7 +108,7 @@ void ApplyDevModeDefaults(ServerConfig& config);
 
 // Semantic checks of a complete config (as produced by the functions above). The message
 // starts with the field path: "http.address: not an IP address: \"x\"",
-// "rtc.port: must be 0-65535", "rtc.workers: must be 1-256", "api_keys[1].secret: ...",
+// "rtc.port: must be 0-65535", "rtc.workers: must be 0-64", "api_keys[1].secret: ...",
 // "webhook.urls[0]: ...". Besides ranges it requires: TLS files both set (and readable) or
 // both empty; at least one API key outside dev mode; webhook.api_key, if set, naming one of
 // api_keys; and a key to sign with whenever webhook.urls is non-empty. Opens the TLS files to
@@ -118,6 +119,9 @@ absl::Status ValidateServerConfig(const ServerConfig& config);
 // defaults, validation. Returns the first error of any step, unchanged.
 absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empty,
                                                  const ServerConfigOverrides& overrides);
+
+// rtc.workers with 0 resolved to the number of cores (at least 1, at most kMaxWorkers).
+int EffectiveWorkers(const config::RtcConfig& rtc);
 
 }  // namespace switchyard::api
 

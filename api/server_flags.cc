@@ -36,7 +36,10 @@ ABSL_FLAG(std::optional<uint16_t>, rtc_port, std::nullopt,
 ABSL_FLAG(std::string, announced_ip, "",
           "IP put into ICE candidates (default: the bound rtc address) [rtc.announced_ip]");
 ABSL_FLAG(std::optional<int>, workers, std::nullopt,
-          "Media worker threads, 1-256 (default 1) [rtc.workers]");
+          "Media worker threads, 0-64, 0 = one per core (default 0) [rtc.workers]");
+ABSL_FLAG(std::string, placement, "",
+          "Where joins go: least_loaded (rooms spread over workers) or room (one worker per "
+          "room) (default least_loaded) [rtc.placement]");
 ABSL_FLAG(std::string, web_dir, "",
           "Directory of the demo page (default: the source tree's api/web) [web.dir]");
 ABSL_FLAG(bool, dev, false,
@@ -90,6 +93,7 @@ ServerConfigOverrides OverridesFromFlags() {
   overrides.rtc_port = absl::GetFlag(FLAGS_rtc_port);
   overrides.announced_ip = IfGiven(FLAGS_announced_ip);
   overrides.workers = absl::GetFlag(FLAGS_workers);
+  overrides.placement = IfGiven(FLAGS_placement);
   overrides.web_dir = IfGiven(FLAGS_web_dir);
   overrides.dev_mode = IfGiven(FLAGS_dev);
   if (!overrides.dev_mode) overrides.dev_mode = IfGiven(FLAGS_dev_mode);

@@ -24,6 +24,9 @@ std::string_view DropReasonName(DropReason reason) {
     case DropReason::kSendFailed: return "send_failed";
     case DropReason::kMuted: return "muted";
     case DropReason::kPayloadTypeNotNegotiated: return "payload_type_not_negotiated";
+    case DropReason::kRelayPoolExhausted: return "relay_pool_exhausted";
+    case DropReason::kRelayRingFull: return "relay_ring_full";
+    case DropReason::kRelayUnknownProducer: return "relay_unknown_producer";
     case DropReason::kCount: break;
   }
   return "unknown";

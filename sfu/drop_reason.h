@@ -30,6 +30,9 @@ enum class DropReason : uint8_t {
   kSendFailed,
   kMuted,                       // the producer is muted through the room API
   kPayloadTypeNotNegotiated,    // the subscriber did not negotiate the packet's codec
+  kRelayPoolExhausted,   // no free packet buffer to hand a packet to another worker
+  kRelayRingFull,        // the ring to another worker was full (that worker falls behind)
+  kRelayUnknownProducer,  // a relayed packet for a producer this worker no longer mirrors
   kCount,
 };
 

@@ -26,11 +26,7 @@ Participant::~Participant() { *alive_ = false; }
 
 ParticipantSummary Participant::Summary() const {
   ParticipantSummary summary{id_, identity_, name_, {}};
-  for (const auto& producer : publisher_.producers()) {
-    summary.tracks.push_back(TrackSummary{producer->track_id(), producer->kind(), "",
-                                          producer->muted(),
-                                          static_cast<int>(producer->encoding_count())});
-  }
+  for (const auto& producer : publisher_.producers()) summary.tracks.push_back(producer->Summary());
   return summary;
 }
 

@@ -119,21 +119,45 @@ void Producer::OnRtp(int encoding, const rtc::RtpPacketView& packet, bool retran
     }
   }
   if (info.temporal_id > 0) stream.OnTemporalLayer(info.temporal_id);
+  // Other workers first: they re-protect their subscribers' copies in parallel with ours.
+  if (relay_workers_ != 0) relay_->Relay(relay_id_, relay_workers_, encoding, packet, retransmission);
   for (Consumer* consumer : consumers_) consumer->OnPacket(info, packet, scratch);
 }
 
 void Producer::OnSenderReport(int encoding, const rtc::SenderReportView& report) {
-  streams_[encoding]->OnSenderReport(report, clock_.Now());
+  streams_[encoding]->OnSenderReport(report.ntp_timestamp(), report.rtp_timestamp(), clock_.Now());
+  if (relay_workers_ != 0) {
+    relay_->RelaySenderReport(relay_id_, relay_workers_, encoding, report.ntp_timestamp(),
+                              report.rtp_timestamp());
+  }
+}
+
+void Producer::OnRelayedSenderReport(int encoding, uint64_t ntp, uint32_t rtp_timestamp) {
+  if (encoding < 0 || encoding >= static_cast<int>(streams_.size())) return;
+  streams_[encoding]->OnSenderReport(ntp, rtp_timestamp, clock_.Now());
 }
 
 void Producer::AddConsumer(Consumer* consumer) {
   consumers_.push_back(consumer);
+  if (consumers_.size() == 1) owner_.OnConsumersChanged(true);
   // A new subscriber can only start decoding at a keyframe (RFC 4585 §6.3.1 PLI).
   if (params_.kind == rtc::MediaKind::kVideo) RequestKeyframe(-1);
 }
 
 void Producer::RemoveConsumer(Consumer* consumer) {
+  const size_t before = consumers_.size();
   consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), consumer), consumers_.end());
+  if (before != 0 && consumers_.empty()) owner_.OnConsumersChanged(false);
+}
+
+void Producer::RequestEncodingKeyframe(int encoding) {
+  if (params_.kind != rtc::MediaKind::kVideo || encoding < 0 ||
+      encoding >= static_cast<int>(streams_.size())) {
+    return;
+  }
+  const transport::Timestamp now = clock_.Now();
+  if (!streams_[encoding]->active(now)) return;
+  if (streams_[encoding]->keyframe_requester().Request(now)) SendKeyframeRequest(encoding);
 }
 
 void Producer::SetMuted(bool muted) {
@@ -161,7 +185,7 @@ void Producer::RequestKeyframe(int spatial) {
 }
 
 void Producer::SendKeyframeRequest(int encoding) {
-  if (auto ssrc = streams_[encoding]->params().ssrc) owner_.SendKeyframeRequest(*ssrc, use_fir_);
+  owner_.SendKeyframeRequest(encoding, streams_[encoding]->params().ssrc, use_fir_);
 }
 
 void Producer::OnTimer() {

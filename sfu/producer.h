@@ -17,12 +17,29 @@
 #include "rtc/session_description.h"
 #include "rtc/vp8_payload_descriptor.h"
 #include "sfu/layer_selector.h"
+#include "sfu/participant_observer.h"
 #include "sfu/recv_stream.h"
 #include "transport/clock.h"
 
 namespace switchyard::sfu {
 
 class Consumer;
+class Producer;
+
+// Where a producer hands its packets for subscribers on other workers (implemented by the
+// worker; see WorkerMesh). Called on the producer's worker thread, per packet, only while some
+// other worker wants the producer (relay mask non-zero).
+class ProducerRelay {
+ public:
+  virtual ~ProducerRelay() = default;
+  // `packet` passed the producer's duplicate filter; `workers` is a bit mask of worker indices.
+  virtual void Relay(uint64_t producer_id, uint64_t workers, int encoding,
+                     const rtc::RtpPacketView& packet, bool retransmission) = 0;
+  // A sender report of `encoding` (about once a second): mirrors need it to align timestamps
+  // across simulcast layer switches. Control path.
+  virtual void RelaySenderReport(uint64_t producer_id, uint64_t workers, int encoding,
+                                 uint64_t ntp, uint32_t rtp_timestamp) = 0;
+};
 
 struct ProducerParams {
   std::string track_id;  // unique in the room; the msid track id subscribers see
@@ -56,7 +73,13 @@ class Producer {
   class Owner {
    public:
     virtual ~Owner() = default;
-    virtual void SendKeyframeRequest(uint32_t media_ssrc, bool use_fir) = 0;
+    // For encoding `encoding`, whose SSRC may not be known (yet: rid-based simulcast learns it
+    // from the first packets; never, on a mirror of a producer on another worker).
+    virtual void SendKeyframeRequest(int encoding, std::optional<uint32_t> media_ssrc,
+                                     bool use_fir) = 0;
+    // The producer went from no consumers to some (`has_consumers`) or back. A producer that
+    // mirrors one on another worker uses it to tell that worker whether to relay packets.
+    virtual void OnConsumersChanged(bool /*has_consumers*/) {}
   };
 
   Producer(const transport::Clock& clock, Owner& owner, ProducerParams params);
@@ -64,6 +87,11 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   const ProducerParams& params() const { return params_; }
+  // As the control plane and other participants see the track (mid left empty).
+  TrackSummary Summary() const {
+    return TrackSummary{params_.track_id, params_.kind, "", muted_,
+                        static_cast<int>(streams_.size())};
+  }
   rtc::MediaKind kind() const { return params_.kind; }
   const std::string& track_id() const { return params_.track_id; }
   bool simulcast() const { return streams_.size() > 1; }
@@ -84,6 +112,8 @@ class Producer {
   void OnRtp(int encoding, const rtc::RtpPacketView& packet, bool retransmission,
              std::span<uint8_t> scratch);
   void OnSenderReport(int encoding, const rtc::SenderReportView& report);
+  // A mirror's copy of the home producer's sender report (ProducerRelay::RelaySenderReport).
+  void OnRelayedSenderReport(int encoding, uint64_t ntp, uint32_t rtp_timestamp);
 
   void AddConsumer(Consumer* consumer);
   void RemoveConsumer(Consumer* consumer);
@@ -103,6 +133,22 @@ class Producer {
   // keyframe so every consumer's video resumes decodable.
   void SetMuted(bool muted);
   bool muted() const { return muted_; }
+
+  // A keyframe request for one encoding from a mirror of this producer on another worker (its
+  // own requester already throttled it; ours throttles again across all mirrors).
+  void RequestEncodingKeyframe(int encoding);
+
+  // Relaying to other workers (see ProducerRelay). `id` names this producer on every worker.
+  void EnableRelay(ProducerRelay* relay, uint64_t id) {
+    relay_ = relay;
+    relay_id_ = id;
+  }
+  uint64_t relay_id() const { return relay_id_; }
+  void SetRelayWorker(int worker, bool wanted) {
+    const uint64_t bit = uint64_t{1} << worker;
+    relay_workers_ = wanted ? (relay_workers_ | bit) : (relay_workers_ & ~bit);
+  }
+  uint64_t relay_workers() const { return relay_workers_; }
 
   // Every worker tick: layer activity and ranking, keyframe request retries.
   void OnTimer();
@@ -130,6 +176,9 @@ class Producer {
   std::array<int, kMaxSpatialLayers> encoding_of_{};   // spatial rank -> encoding
   uint64_t packets_received_ = 0;
   uint64_t keyframes_received_ = 0;
+  ProducerRelay* relay_ = nullptr;
+  uint64_t relay_id_ = 0;
+  uint64_t relay_workers_ = 0;
 };
 
 }  // namespace switchyard::sfu

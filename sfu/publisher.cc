@@ -307,12 +307,14 @@ void Publisher::SendRtcp(std::span<uint8_t> buffer, size_t length) {
   }
 }
 
-void Publisher::SendKeyframeRequest(uint32_t media_ssrc, bool use_fir) {
+void Publisher::SendKeyframeRequest(int, std::optional<uint32_t> media_ssrc, bool use_fir) {
+  // An encoding whose SSRC we have not learned has sent nothing we could ask about.
+  if (!media_ssrc) return;
   std::array<uint8_t, 64 + WebRtcTransport::kSrtpTrailer> buffer;
   std::span<uint8_t> out(buffer.data(), 64);
   const size_t length = use_fir
-                            ? rtc::WriteFir(out, kFeedbackSenderSsrc, media_ssrc, fir_sequence_++)
-                            : rtc::WritePli(out, kFeedbackSenderSsrc, media_ssrc);
+                            ? rtc::WriteFir(out, kFeedbackSenderSsrc, *media_ssrc, fir_sequence_++)
+                            : rtc::WritePli(out, kFeedbackSenderSsrc, *media_ssrc);
   if (length > 0 && transport_ && transport_->connected()) ++plis_sent_;
   SendRtcp(buffer, length);
 }

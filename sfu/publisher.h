@@ -74,7 +74,8 @@ class Publisher final : public WebRtcTransport::Listener, public Producer::Owner
   void OnTransportConnected(WebRtcTransport& transport) override;
   void OnTransportClosed(WebRtcTransport& transport, const std::string& reason) override;
   // Producer::Owner
-  void SendKeyframeRequest(uint32_t media_ssrc, bool use_fir) override;
+  void SendKeyframeRequest(int encoding, std::optional<uint32_t> media_ssrc,
+                           bool use_fir) override;
 
   absl::StatusOr<OfferResult> NegotiateOffer(const rtc::SessionDescription& offer);
   const SsrcRoute* Route(const rtc::RtpPacketView& packet);

@@ -30,9 +30,9 @@ bool RecvStream::OnPacket(const rtc::RtpPacketView& packet, bool keyframe, bool 
   return true;
 }
 
-void RecvStream::OnSenderReport(const rtc::SenderReportView& report, transport::Timestamp now) {
-  last_sr_ = SenderReportInfo{report.ntp_timestamp(), report.rtp_timestamp(), now};
-  statistics_.OnSenderReport(report.ntp_timestamp(), now);
+void RecvStream::OnSenderReport(uint64_t ntp, uint32_t rtp_timestamp, transport::Timestamp now) {
+  last_sr_ = SenderReportInfo{ntp, rtp_timestamp, now};
+  statistics_.OnSenderReport(ntp, now);
 }
 
 }  // namespace switchyard::sfu

@@ -43,7 +43,8 @@ class RecvStream {
   // must not be forwarded again.
   bool OnPacket(const rtc::RtpPacketView& packet, bool keyframe, bool retransmission,
                 transport::Timestamp now);
-  void OnSenderReport(const rtc::SenderReportView& report, transport::Timestamp now);
+  // The publisher's sender report: its NTP time (RFC 5905 64-bit) and RTP timestamp.
+  void OnSenderReport(uint64_t ntp, uint32_t rtp_timestamp, transport::Timestamp now);
   void OnFrameSize(int width, int height) {
     width_ = width;
     height_ = height;

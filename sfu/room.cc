@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "sfu/room_link.h"
 
 namespace switchyard::sfu {
 
@@ -62,6 +63,7 @@ Room::Room(WorkerContext& context, std::string name) : context_(context), name_(
 
 Room::~Room() {
   while (!participants_.empty()) RemoveParticipant(participants_.back()->id(), "room closed");
+  remotes_.clear();  // no local consumers are left on their mirrors
 }
 
 Participant* Room::FindParticipant(const std::string& participant_id) {
@@ -69,6 +71,23 @@ Participant* Room::FindParticipant(const std::string& participant_id) {
     if (p->id() == participant_id) return p.get();
   }
   return nullptr;
+}
+
+RemoteParticipant* Room::FindRemote(const std::string& participant_id) {
+  for (auto& r : remotes_) {
+    if (r->id() == participant_id) return r.get();
+  }
+  return nullptr;
+}
+
+std::vector<Producer*> Room::ProducersOf(const std::string& id) {
+  std::vector<Producer*> out;
+  if (Participant* p = FindParticipant(id)) {
+    for (const auto& producer : p->producers()) out.push_back(producer.get());
+  } else if (RemoteParticipant* r = FindRemote(id)) {
+    out = r->producers();
+  }
+  return out;
 }
 
 absl::Status Room::Join(const std::string& participant_id, const std::string& name,
@@ -83,7 +102,8 @@ absl::Status Room::Join(const std::string& participant_id, const std::string& na
 absl::Status Room::Join(const JoinOptions& options,
                         std::shared_ptr<ParticipantObserver> observer) {
   if (options.participant_id.empty()) return absl::InvalidArgumentError("empty participant id");
-  if (FindParticipant(options.participant_id) != nullptr) {
+  if (FindParticipant(options.participant_id) != nullptr ||
+      FindRemote(options.participant_id) != nullptr) {
     return absl::AlreadyExistsError("participant id already in the room");
   }
   if (options.kind == ParticipantKind::kWhep &&
@@ -97,6 +117,9 @@ absl::Status Room::Join(const JoinOptions& options,
   for (const auto& p : participants_) {
     if (p->kind() != ParticipantKind::kWhep) others.push_back(p->Summary());
   }
+  for (const auto& r : remotes_) {
+    if (r->kind() != ParticipantKind::kWhep) others.push_back(r->Summary());
+  }
   participants_.push_back(std::make_unique<Participant>(context_, context_.ntp, *this,
                                                         next_key_++, options,
                                                         std::move(observer)));
@@ -108,33 +131,52 @@ absl::Status Room::Join(const JoinOptions& options,
   for (auto& p : participants_) {
     if (p.get() == &joined) continue;
     if (joined.kind() != ParticipantKind::kWhep) p->observer().OnParticipantJoined(summary);
-    for (const auto& producer : p->producers()) MaybeSubscribe(joined, *p, *producer);
+    for (const auto& producer : p->producers()) MaybeSubscribe(joined, p->id(), *producer);
+  }
+  for (auto& r : remotes_) {
+    for (Producer* producer : r->producers()) MaybeSubscribe(joined, r->id(), *producer);
+  }
+  if (RoomLink* l = link()) {
+    RemoteParticipantInfo info{summary, joined.kind(), joined.whep_source(), l->worker_index()};
+    l->PostToPeers(name_, /*create=*/true,
+                   [info = std::move(info)](Room& shard) { shard.OnRemoteJoined(info); });
   }
   return absl::OkStatus();
 }
 
-void Room::MaybeSubscribe(Participant& subscriber, Participant& owner, Producer& producer) {
-  if (&subscriber == &owner || !subscriber.permission().can_subscribe) return;
+void Room::MaybeSubscribe(Participant& subscriber, const std::string& owner_id,
+                          Producer& producer) {
+  if (subscriber.id() == owner_id || !subscriber.permission().can_subscribe) return;
   if (subscriber.kind() == ParticipantKind::kWhip) return;
-  if (subscriber.kind() == ParticipantKind::kWhep && owner.id() != subscriber.whep_source()) {
+  if (subscriber.kind() == ParticipantKind::kWhep && owner_id != subscriber.whep_source()) {
     return;
   }
   // The subscriber skips tracks it disabled and ones it already receives.
-  subscriber.subscriber().Subscribe(producer, owner.id());
+  subscriber.subscriber().Subscribe(producer, owner_id);
 }
 
 void Room::SubscribeToEverything(Participant& subscriber) {
   for (auto& p : participants_) {
-    for (const auto& producer : p->producers()) MaybeSubscribe(subscriber, *p, *producer);
+    for (const auto& producer : p->producers()) MaybeSubscribe(subscriber, p->id(), *producer);
+  }
+  for (auto& r : remotes_) {
+    for (Producer* producer : r->producers()) MaybeSubscribe(subscriber, r->id(), *producer);
   }
 }
 
-Producer* Room::FindProducer(const std::string& track_id, Participant** owner) {
+Producer* Room::FindProducer(const std::string& track_id, std::string* owner_id) {
   for (auto& p : participants_) {
     for (const auto& producer : p->producers()) {
       if (producer->track_id() != track_id) continue;
-      if (owner != nullptr) *owner = p.get();
+      if (owner_id != nullptr) *owner_id = p->id();
       return producer.get();
+    }
+  }
+  for (auto& r : remotes_) {
+    for (Producer* producer : r->producers()) {
+      if (producer->track_id() != track_id) continue;
+      if (owner_id != nullptr) *owner_id = r->id();
+      return producer;
     }
   }
   return nullptr;
@@ -144,13 +186,9 @@ void Room::HandleSubscribeOffer(const std::string& participant_id, const std::st
   Participant* p = FindParticipant(participant_id);
   if (p == nullptr) return;
   std::vector<Producer*> source_tracks;
-  if (Participant* source = p->kind() == ParticipantKind::kWhep
-                                ? FindParticipant(p->whep_source())
-                                : nullptr) {
-    for (const auto& producer : source->producers()) {
-      if (p->subscriber().track_enabled(producer->track_id())) {
-        source_tracks.push_back(producer.get());
-      }
+  if (p->kind() == ParticipantKind::kWhep) {
+    for (Producer* producer : ProducersOf(p->whep_source())) {
+      if (p->subscriber().track_enabled(producer->track_id())) source_tracks.push_back(producer);
     }
   }
   auto answer = p->subscriber().HandleViewerOffer(sdp, source_tracks, p->whep_source());
@@ -175,6 +213,12 @@ void Room::SetTrackMuted(const std::string& participant_id, const std::string& t
     if (RoomObserver* observer = room_observer()) {
       observer->OnTrackMuted(name_, owner->id(), track_id, muted);
     }
+    if (RoomLink* l = link(); l != nullptr && producer->relay_id() != 0) {
+      l->PostToPeers(name_, /*create=*/false,
+                     [owner_id = owner->id(), id = producer->relay_id(), muted](Room& shard) {
+                       shard.OnRemoteTrackMuted(owner_id, id, muted);
+                     });
+    }
     return;
   }
 }
@@ -185,11 +229,11 @@ void Room::SetSubscriptionsEnabled(const std::string& participant_id,
   if (p == nullptr) return;
   for (const std::string& track_id : track_ids) {
     p->subscriber().SetTrackEnabled(track_id, enabled);
-    Participant* owner = nullptr;
-    Producer* producer = FindProducer(track_id, &owner);
+    std::string owner_id;
+    Producer* producer = FindProducer(track_id, &owner_id);
     if (producer == nullptr) continue;
     if (enabled) {
-      MaybeSubscribe(*p, *owner, *producer);
+      MaybeSubscribe(*p, owner_id, *producer);
     } else {
       p->subscriber().Unsubscribe(*producer);
     }
@@ -259,19 +303,28 @@ void Room::UpdateActiveSpeakers() {
   if (last_speaker_update_ && now - *last_speaker_update_ < kSpeakerUpdateInterval) return;
   last_speaker_update_ = now;
   const auto dominant = speakers_.Update(now);
+  // Keys are per shard; every shard ranks the same levels (remote ones are relayed with the
+  // audio), so all shards announce the same speakers.
+  auto id_of = [this](uint64_t key) -> const std::string* {
+    for (const auto& p : participants_) {
+      if (p->key() == key) return &p->id();
+    }
+    for (const auto& r : remotes_) {
+      if (r->key() == key) return &r->id();
+    }
+    return nullptr;
+  };
   std::vector<std::string> ids;
   for (uint64_t key : speakers_.ActiveSpeakers(now, 8)) {
-    for (const auto& p : participants_) {
-      if (p->key() == key) ids.push_back(p->id());
-    }
+    if (const std::string* id = id_of(key)) ids.push_back(*id);
   }
   if (dominant) {
     // The dominant speaker leads the list even when a louder burst ranks someone else first.
-    for (const auto& p : participants_) {
-      if (p->key() != *dominant) continue;
-      ids.erase(std::remove(ids.begin(), ids.end(), p->id()), ids.end());
-      ids.insert(ids.begin(), p->id());
-      for (auto& other : participants_) other->subscriber().SetActiveSpeaker(p->id());
+    if (const std::string* id = id_of(*dominant)) {
+      const std::string dominant_id = *id;
+      ids.erase(std::remove(ids.begin(), ids.end(), dominant_id), ids.end());
+      ids.insert(ids.begin(), dominant_id);
+      for (auto& other : participants_) other->subscriber().SetActiveSpeaker(dominant_id);
     }
   }
   if (ids == announced_speakers_) return;
@@ -293,6 +346,12 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
   for (const auto& producer : leaving->producers()) {
     for (auto& p : participants_) p->subscriber().Unsubscribe(*producer);
     if (observer != nullptr) observer->OnTrackUnpublished(name_, participant_id, producer->track_id());
+    relayed_.erase(producer->relay_id());
+  }
+  // The other shards drop their mirrors of its producers with it.
+  if (RoomLink* l = link()) {
+    l->PostToPeers(name_, /*create=*/false,
+                   [participant_id](Room& shard) { shard.OnRemoteLeft(participant_id); });
   }
   if (leaving->kind() != ParticipantKind::kWhep) {
     for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
@@ -304,12 +363,23 @@ void Room::RemoveParticipant(const std::string& participant_id, const std::strin
 
 void Room::OnProducerAdded(Participant& owner, Producer& producer) {
   if (RoomObserver* observer = room_observer()) {
-    observer->OnTrackPublished(
-        name_, owner.id(),
-        TrackSummary{producer.track_id(), producer.kind(), "", producer.muted(),
-                     static_cast<int>(producer.encoding_count())});
+    observer->OnTrackPublished(name_, owner.id(), producer.Summary());
   }
-  for (auto& p : participants_) MaybeSubscribe(*p, owner, producer);
+  AnnounceProducer(owner, producer);
+  for (auto& p : participants_) MaybeSubscribe(*p, owner.id(), producer);
+}
+
+void Room::AnnounceProducer(Participant& owner, Producer& producer) {
+  RoomLink* l = link();
+  if (l == nullptr) return;
+  const uint64_t id = l->NewProducerId();
+  producer.EnableRelay(&l->relay(), id);
+  relayed_[id] = &producer;
+  l->PostToPeers(name_, /*create=*/true,
+                 [owner_id = owner.id(), params = producer.params(), id,
+                  muted = producer.muted()](Room& shard) {
+                   shard.OnRemoteProducerAdded(owner_id, params, id, muted);
+                 });
 }
 
 void Room::OnProducerRemoved(Participant& owner, Producer& producer) {
@@ -319,10 +389,21 @@ void Room::OnProducerRemoved(Participant& owner, Producer& producer) {
   if (RoomObserver* observer = room_observer()) {
     observer->OnTrackUnpublished(name_, owner.id(), producer.track_id());
   }
-  // WHEP viewers of `owner` whose line went quiet take its next track of that kind, if any
-  // (`producer` is no longer among the owner's producers by now).
+  if (RoomLink* l = link(); l != nullptr && producer.relay_id() != 0) {
+    relayed_.erase(producer.relay_id());
+    l->PostToPeers(name_, /*create=*/false,
+                   [owner_id = owner.id(), id = producer.relay_id()](Room& shard) {
+                     shard.OnRemoteProducerRemoved(owner_id, id);
+                   });
+  }
+  // `producer` is no longer among the owner's producers by now.
+  ReplaceWhepSources(owner.id());
+}
+
+void Room::ReplaceWhepSources(const std::string& owner_id) {
+  // WHEP viewers of `owner_id` whose line went quiet take its next track of that kind, if any.
   for (auto& p : participants_) {
-    if (p->kind() == ParticipantKind::kWhep && p->whep_source() == owner.id()) {
+    if (p->kind() == ParticipantKind::kWhep && p->whep_source() == owner_id) {
       SubscribeToEverything(*p);
     }
   }
@@ -330,7 +411,79 @@ void Room::OnProducerRemoved(Participant& owner, Producer& producer) {
 
 void Room::OnTimer() {
   for (auto& p : participants_) p->OnTimer();
+  for (auto& r : remotes_) r->OnTimer();
   UpdateActiveSpeakers();
+}
+
+void Room::OnRemoteJoined(RemoteParticipantInfo info) {
+  RoomLink* l = link();
+  if (l == nullptr || FindRemote(info.summary.participant_id) != nullptr ||
+      FindParticipant(info.summary.participant_id) != nullptr) {
+    return;
+  }
+  remotes_.push_back(
+      std::make_unique<RemoteParticipant>(context_.clock, *l, *this, next_key_++, std::move(info)));
+  const RemoteParticipant& joined = *remotes_.back();
+  if (joined.kind() == ParticipantKind::kWhep) return;
+  const ParticipantSummary summary = joined.Summary();
+  for (auto& p : participants_) p->observer().OnParticipantJoined(summary);
+}
+
+void Room::OnRemoteLeft(const std::string& participant_id) {
+  auto it = std::find_if(remotes_.begin(), remotes_.end(),
+                         [&](const auto& r) { return r->id() == participant_id; });
+  if (it == remotes_.end()) return;
+  std::unique_ptr<RemoteParticipant> leaving = std::move(*it);
+  remotes_.erase(it);
+  speakers_.Remove(leaving->key());
+  // Consumers go before the mirrors they read from.
+  auto mirrors = leaving->TakeAllProducers();
+  for (auto& mirror : mirrors) {
+    for (auto& p : participants_) p->subscriber().Unsubscribe(*mirror->producer);
+  }
+  if (leaving->kind() != ParticipantKind::kWhep) {
+    for (auto& p : participants_) p->observer().OnParticipantLeft(participant_id);
+  }
+}
+
+void Room::OnRemoteProducerAdded(const std::string& owner_id, ProducerParams params,
+                                 uint64_t producer_id, bool muted) {
+  RemoteParticipant* owner = FindRemote(owner_id);
+  if (owner == nullptr || owner->FindProducer(producer_id) != nullptr) return;
+  Producer& mirror = owner->AddProducer(std::move(params), producer_id, muted);
+  for (auto& p : participants_) MaybeSubscribe(*p, owner_id, mirror);
+}
+
+void Room::OnRemoteProducerRemoved(const std::string& owner_id, uint64_t producer_id) {
+  RemoteParticipant* owner = FindRemote(owner_id);
+  if (owner == nullptr) return;
+  auto mirror = owner->TakeProducer(producer_id);
+  if (!mirror) return;
+  for (auto& p : participants_) p->subscriber().Unsubscribe(*mirror->producer);
+  mirror.reset();
+  ReplaceWhepSources(owner_id);
+}
+
+void Room::OnRemoteTrackMuted(const std::string& owner_id, uint64_t producer_id, bool muted) {
+  RemoteParticipant* owner = FindRemote(owner_id);
+  Producer* mirror = owner != nullptr ? owner->FindProducer(producer_id) : nullptr;
+  if (mirror == nullptr || mirror->muted() == muted) return;
+  mirror->SetMuted(muted);
+  for (auto& p : participants_) p->observer().OnTrackMuted(owner_id, mirror->track_id(), muted);
+}
+
+void Room::OnMirrorInterest(uint64_t producer_id, int worker, bool wanted) {
+  auto it = relayed_.find(producer_id);
+  if (it != relayed_.end()) it->second->SetRelayWorker(worker, wanted);
+}
+
+void Room::OnMirrorKeyframeRequest(uint64_t producer_id, int encoding) {
+  auto it = relayed_.find(producer_id);
+  if (it != relayed_.end()) it->second->RequestEncodingKeyframe(encoding);
+}
+
+void Room::OnRemoteAudioLevel(uint64_t member_key, uint8_t level, bool voice) {
+  speakers_.OnAudioLevel(member_key, level, voice, context_.clock.Now());
 }
 
 }  // namespace switchyard::sfu

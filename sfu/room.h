@@ -6,16 +6,25 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "sfu/active_speaker_detector.h"
 #include "sfu/layer_selector.h"
 #include "sfu/participant.h"
 #include "sfu/participant_observer.h"
+#include "sfu/remote_participant.h"
 #include "sfu/worker_context.h"
 
 namespace switchyard::sfu {
 
-// A room lives on one worker. Every participant subscribes to every other participant's
+// A room's shard on one worker. A room spans the workers its participants were placed on:
+// each such worker (and every other worker of the pool, once it hears of the room) keeps a
+// Room holding its own participants (Participant: transports, publisher, subscriber) and
+// RemoteParticipants mirroring the participants that live on other workers (see
+// RemoteParticipant and RoomLink). Each shard tells the others about its participants' joins,
+// leaves, producers and mutes; local subscribers consume remote producers through their
+// mirrors exactly as they consume local ones. Without a RoomLink (one worker) a room is one
+// shard. Every participant subscribes to every other participant's
 // producers, except where the room API says otherwise: a participant without can_subscribe,
 // tracks it disabled (SetSubscriptionsEnabled), WHIP ingest participants (never subscribe) and
 // WHEP viewers (only their source's tracks). The room wires producers to consumers, tells
@@ -28,8 +37,13 @@ class Room {
   Room& operator=(const Room&) = delete;
 
   const std::string& name() const { return name_; }
-  bool empty() const { return participants_.empty(); }
+  // No participants here and none mirrored from other workers.
+  bool empty() const { return participants_.empty() && remotes_.empty(); }
+  // Participants on this worker.
   size_t participant_count() const { return participants_.size(); }
+  const std::vector<std::unique_ptr<RemoteParticipant>>& remote_participants() const {
+    return remotes_;
+  }
   Participant* FindParticipant(const std::string& participant_id);
   const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }
 
@@ -65,6 +79,20 @@ class Room {
 
   void OnTimer();
 
+  // From the shards of this room on other workers (RoomLink::PostToPeers). Unknown ids are
+  // ignored (the participant may have left meanwhile).
+  void OnRemoteJoined(RemoteParticipantInfo info);
+  void OnRemoteLeft(const std::string& participant_id);
+  void OnRemoteProducerAdded(const std::string& owner_id, ProducerParams params,
+                             uint64_t producer_id, bool muted);
+  void OnRemoteProducerRemoved(const std::string& owner_id, uint64_t producer_id);
+  void OnRemoteTrackMuted(const std::string& owner_id, uint64_t producer_id, bool muted);
+  // From mirrors of this shard's producers on other workers.
+  void OnMirrorInterest(uint64_t producer_id, int worker, bool wanted);
+  void OnMirrorKeyframeRequest(uint64_t producer_id, int encoding);
+  // An RFC 6464 level relayed with a remote participant's audio (key: RemoteParticipant::key).
+  void OnRemoteAudioLevel(uint64_t member_key, uint8_t level, bool voice);
+
   // Metrics. The track and consumer figures are current; the feedback and DTLS totals include
   // participants that have left, so they only grow while the room exists.
   struct Counters {
@@ -87,13 +115,24 @@ class Room {
   const std::string name_;
   void UpdateActiveSpeakers();
   RoomObserver* room_observer() const { return context_.room_observer; }
-  // Subscribes `subscriber` to `producer` of `owner` if the room's rules allow it.
-  void MaybeSubscribe(Participant& subscriber, Participant& owner, Producer& producer);
+  RoomLink* link() const { return context_.link; }
+  RemoteParticipant* FindRemote(const std::string& participant_id);
+  // Subscribes `subscriber` to `producer` of participant `owner_id` (local or remote) if the
+  // room's rules allow it.
+  void MaybeSubscribe(Participant& subscriber, const std::string& owner_id, Producer& producer);
+  // The producers of participant `id` (local or remote; empty when unknown).
+  std::vector<Producer*> ProducersOf(const std::string& id);
+  // Tells the other shards (no-op without a link).
+  void AnnounceProducer(Participant& owner, Producer& producer);
+  void ReplaceWhepSources(const std::string& owner_id);
   // Everything currently published that `subscriber` may receive.
   void SubscribeToEverything(Participant& subscriber);
-  Producer* FindProducer(const std::string& track_id, Participant** owner);
+  Producer* FindProducer(const std::string& track_id, std::string* owner_id);
 
   std::vector<std::unique_ptr<Participant>> participants_;
+  std::vector<std::unique_ptr<RemoteParticipant>> remotes_;
+  // Local producers by relay id, for requests from their mirrors on other workers.
+  absl::flat_hash_map<uint64_t, Producer*> relayed_;
   uint64_t next_key_ = 1;
   ActiveSpeakerDetector speakers_;
   std::vector<std::string> announced_speakers_;

@@ -55,8 +55,12 @@ uint64_t Subscriber::estimate_bps() const { return estimator_.target_bitrate_bps
 bool Subscriber::SendRtpPacket(uint8_t* packet, size_t length, size_t capacity,
                                uint16_t transport_sequence_number) {
   if (!transport_ || !transport_->SendRtp(packet, length, capacity)) return false;
-  estimator_.OnPacketSent(transport_sequence_number, length, context_.clock.Now(),
-                          probe_cluster_id_);
+  // The send history only serves transport-cc feedback; without it, skipping it saves a cache
+  // miss per packet per subscriber.
+  if (transport_cc_negotiated_) {
+    estimator_.OnPacketSent(transport_sequence_number, length, context_.clock.Now(),
+                            probe_cluster_id_);
+  }
   return true;
 }
 
@@ -644,7 +648,9 @@ void Subscriber::OnTimer() {
   const transport::Timestamp now = context_.clock.Now();
   if (!last_allocation_ || now - *last_allocation_ >= kAllocationInterval) Allocate();
   if (!transport_->connected()) return;
-  SendProbes();
+  // Probes only mean something to a receiver that reports on them; without transport-cc or
+  // REMB they would be padding for nothing (~60 packets/s per subscriber).
+  if (transport_cc_negotiated_ || remb_negotiated_) SendProbes();
   SendSenderReports();
 }
 

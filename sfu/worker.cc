@@ -1,11 +1,16 @@
 #include "sfu/worker.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <future>
 
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "rtc/rtp_header_extensions.h"
 
 namespace switchyard::sfu {
 
@@ -47,16 +52,29 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
   Worker* w = worker.get();
   worker->context_ = std::make_unique<WorkerContext>(WorkerContext{
       clock, certificate, *worker->dtls_context_, *worker, worker->ntp_,
-      [w](std::function<void()> task) { boost::asio::post(w->io_, std::move(task)); },
+      [w](std::function<void()> task) { w->Post(std::move(task)); },
       {host}, std::span<uint8_t>(worker->scratch_), nullptr});
   return worker;
 }
 
 Worker::~Worker() { Stop(); }
 
+void Worker::AttachMesh(WorkerMesh* mesh, std::vector<Worker*> peers) {
+  if (mesh == nullptr || mesh->size() < 2) return;
+  mesh_ = mesh;
+  peers_ = std::move(peers);
+  context_->link = this;
+}
+
 void Worker::Start() {
   if (running_.exchange(true)) return;
   socket_->Start();
+  if (mesh_ != nullptr) {
+    // The descriptor object closes what it holds: give it its own copy of the mesh's eventfd.
+    wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
+        io_, ::dup(mesh_->wake_fd(static_cast<size_t>(index_))));
+    WaitForRelays();
+  }
   ScheduleTimer();
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -67,16 +85,28 @@ void Worker::Stop() {
   Post([this, &done] {
     rooms_.clear();
     timer_.cancel();
+    if (wake_) wake_->close();
     socket_->Close();
     work_guard_.reset();
+    stopped_ = true;
     done.set_value();
   });
   done.get_future().wait();
+  // Cancelled waits still queued are destroyed with io_; their HandlerMemory is shared with
+  // them, so that is safe.
   io_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::Post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+void Worker::Post(std::function<void()> task) {
+  // Whatever the task queued for sending leaves at its end (see UdpSocket::QueueSend).
+  boost::asio::post(io_, [this, task = std::move(task)] {
+    // Tasks other workers post after the shutdown (their rooms' leaves) find nothing to do.
+    if (stopped_) return;
+    task();
+    socket_->Flush();
+  });
+}
 
 void Worker::SetRoomObserver(RoomObserver* observer) {
   if (!running_.load()) {
@@ -93,14 +123,20 @@ void Worker::ScheduleTimer() {
     if (ec) return;
     event_loop_lag_ = std::max(transport::Duration(0), clock_.Now() - timer_due_);
     event_loop_lag_max_ = std::max(event_loop_lag_max_, event_loop_lag_);
-    std::vector<std::string> empty;
-    for (auto& [name, room] : rooms_) {
-      room->OnTimer();
-      if (room->empty()) empty.push_back(name);
-    }
-    for (const auto& name : empty) RemoveRoomIfEmpty(name);
+    Tick();
     ScheduleTimer();
   });
+}
+
+void Worker::Tick() {
+  std::vector<std::string> empty;
+  for (auto& [name, room] : rooms_) {
+    room->OnTimer();
+    if (room->empty()) empty.push_back(name);
+  }
+  for (const auto& name : empty) RemoveRoomIfEmpty(name);
+  UpdateLoad();
+  socket_->Flush();
 }
 
 Room& Worker::GetOrCreateRoom(const std::string& name) {
@@ -137,6 +173,8 @@ Worker::Stats Worker::CollectStats() const {
   stats.event_loop_lag = event_loop_lag_;
   stats.event_loop_lag_max = event_loop_lag_max_;
   stats.socket = socket_->counters();
+  stats.packets_relayed_out = packets_relayed_out_;
+  stats.packets_relayed_in = packets_relayed_in_;
   for (size_t i = 0; i < stats.drops.size(); ++i) {
     stats.drops[i] = drops_.Get(static_cast<DropReason>(i));
   }
@@ -144,7 +182,9 @@ Worker::Stats Worker::CollectStats() const {
 }
 
 bool Worker::SendDatagram(std::span<const uint8_t> data, const SocketAddress& to) {
-  return socket_->Send(data, to);
+  // Batched: every event that can get here (a receive batch, a relay drain, the timer, a
+  // posted task) ends with a Flush, so one sendmmsg(2) carries a whole fan-out.
+  return socket_->QueueSend(data, to);
 }
 
 void Worker::RegisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
@@ -166,6 +206,165 @@ void Worker::UnrouteAddress(const SocketAddress& address, WebRtcTransport* t) {
 void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
                         transport::Timestamp arrival) {
   router_.Deliver(data, from, arrival);
+}
+
+}  // namespace switchyard::sfu
+
+namespace switchyard::sfu {
+
+void Worker::UpdateLoad() {
+  size_t participants = 0;
+  for (const auto& [name, room] : rooms_) participants += room->participant_count();
+  participant_load_.store(participants, std::memory_order_relaxed);
+}
+
+void Worker::PostToPeers(const std::string& room, bool create, std::function<void(Room&)> task) {
+  // One shared copy of the task for all peers: it only reads its captures.
+  auto shared = std::make_shared<std::function<void(Room&)>>(std::move(task));
+  for (Worker* peer : peers_) {
+    if (peer == this) continue;
+    peer->Post([peer, room, create, shared] {
+      Room* shard = create ? &peer->GetOrCreateRoom(room) : peer->FindRoom(room);
+      if (shard == nullptr) return;
+      (*shared)(*shard);
+      peer->RemoveRoomIfEmpty(room);
+    });
+  }
+}
+
+void Worker::PostToShard(int worker, const std::string& room, std::function<void(Room&)> task) {
+  if (worker < 0 || worker >= static_cast<int>(peers_.size())) return;
+  Worker* peer = peers_[worker];
+  peer->Post([peer, room, task = std::move(task)] {
+    if (Room* shard = peer->FindRoom(room)) task(*shard);
+  });
+}
+
+uint64_t Worker::NewProducerId() {
+  // Worker index in the top byte: ids from different workers never collide, and 0 stays
+  // "never relayed".
+  return (static_cast<uint64_t>(index_ + 1) << 56) | next_producer_id_++;
+}
+
+void Worker::RegisterMirror(uint64_t producer_id, Producer& mirror, Room& room,
+                            uint64_t member_key) {
+  MirrorEntry entry{&mirror, &room, member_key, 0};
+  if (mirror.kind() == rtc::MediaKind::kAudio) entry.audio_level_id = mirror.params().audio_level_id;
+  mirrors_[producer_id] = entry;
+}
+
+void Worker::UnregisterMirror(uint64_t producer_id) { mirrors_.erase(producer_id); }
+
+void Worker::Relay(uint64_t producer_id, uint64_t workers, int encoding,
+                   const rtc::RtpPacketView& packet, bool retransmission) {
+  PacketPool& pool = mesh_->pool(static_cast<size_t>(index_));
+  const std::span<const uint8_t> bytes = packet.data();
+  if (bytes.size() > PacketPool::kMaxPacketSize) {
+    drops_.Count(DropReason::kRelayPoolExhausted);
+    return;
+  }
+  const PacketHandle handle = pool.Acquire();
+  if (!handle.valid()) {
+    drops_.Count(DropReason::kRelayPoolExhausted);
+    return;
+  }
+  std::memcpy(pool.data(handle).data(), bytes.data(), bytes.size());
+  // Our reference travels with the first copy: one reference per receiving worker.
+  const int copies = std::popcount(workers);
+  if (copies > 1) pool.Share(handle, static_cast<uint32_t>(copies - 1));
+  const RelayedPacket entry{producer_id, handle, static_cast<uint16_t>(bytes.size()),
+                            static_cast<uint8_t>(encoding),
+                            static_cast<uint8_t>(retransmission ? 1 : 0)};
+  for (uint64_t rest = workers; rest != 0; rest &= rest - 1) {
+    const auto to = static_cast<size_t>(std::countr_zero(rest));
+    if (to >= mesh_->size() || to == static_cast<size_t>(index_) ||
+        !mesh_->ring(static_cast<size_t>(index_), to).TryPush(entry)) {
+      pool.Release(handle);  // that worker's reference, never handed over
+      drops_.Count(DropReason::kRelayRingFull);
+      continue;
+    }
+    ++packets_relayed_out_;
+    if (mesh_->MarkPending(to)) mesh_->Wake(to);
+  }
+}
+
+void Worker::RelaySenderReport(uint64_t producer_id, uint64_t workers, int encoding,
+                               uint64_t ntp, uint32_t rtp_timestamp) {
+  for (uint64_t rest = workers; rest != 0; rest &= rest - 1) {
+    const auto to = static_cast<size_t>(std::countr_zero(rest));
+    if (to >= peers_.size() || to == static_cast<size_t>(index_)) continue;
+    Worker* peer = peers_[to];
+    peer->Post([peer, producer_id, encoding, ntp, rtp_timestamp] {
+      auto it = peer->mirrors_.find(producer_id);
+      if (it != peer->mirrors_.end()) {
+        it->second.producer->OnRelayedSenderReport(encoding, ntp, rtp_timestamp);
+      }
+    });
+  }
+}
+
+void Worker::WaitForRelays() {
+  wake_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                    transport::WithMemory(wake_memory_, [this](const boost::system::error_code& ec) {
+                      if (ec) return;
+                      uint64_t count = 0;
+                      [[maybe_unused]] const ssize_t n =
+                          ::read(mesh_->wake_fd(static_cast<size_t>(index_)), &count,
+                                 sizeof(count));
+                      DrainRelays();
+                      WaitForRelays();
+                    }));
+}
+
+void Worker::DrainRelays() {
+  const auto self = static_cast<size_t>(index_);
+  mesh_->ClearPending(self);
+  // Bounded per wakeup so one busy sender cannot starve this worker's own socket and timers;
+  // whatever is left re-arms the wakeup below.
+  constexpr size_t kMaxPerSender = WorkerMesh::kRingCapacity;
+  std::array<RelayedPacket, 64> batch;
+  bool left_over = false;
+  for (size_t from = 0; from < mesh_->size(); ++from) {
+    if (from == self) continue;
+    WorkerMesh::Ring& ring = mesh_->ring(from, self);
+    PacketPool& pool = mesh_->pool(from);
+    size_t drained = 0;
+    while (drained < kMaxPerSender) {
+      const size_t n = ring.PopBatch(batch);
+      if (n == 0) break;
+      for (size_t i = 0; i < n; ++i) {
+        DeliverRelayed(batch[i], pool);
+        pool.ReleaseRemote(batch[i].handle, self);
+      }
+      drained += n;
+    }
+    if (drained >= kMaxPerSender && !ring.empty_approx()) left_over = true;
+  }
+  if (left_over && mesh_->MarkPending(self)) mesh_->Wake(self);
+  socket_->Flush();
+}
+
+void Worker::DeliverRelayed(const RelayedPacket& entry, PacketPool& pool) {
+  ++packets_relayed_in_;
+  auto it = mirrors_.find(entry.producer_id);
+  if (it == mirrors_.end()) {
+    // Removed here while the packet was in flight (a leave or unpublish raced it).
+    drops_.Count(DropReason::kRelayUnknownProducer);
+    return;
+  }
+  const MirrorEntry& mirror = it->second;
+  const auto packet = rtc::RtpPacketView::Parse(
+      std::span<const uint8_t>(pool.data(entry.handle).data(), entry.length));
+  if (!packet || entry.encoding >= mirror.producer->encoding_count()) {
+    drops_.Count(DropReason::kMalformedRtp);  // cannot happen: the sender parsed it
+    return;
+  }
+  if (mirror.audio_level_id != 0) {
+    if (auto level = rtc::ParseAudioLevel(packet->FindExtension(mirror.audio_level_id))) {
+      mirror.room->OnRemoteAudioLevel(mirror.member_key, level->level, level->voice_activity);
+    }
+  }
+  mirror.producer->OnRtp(entry.encoding, *packet, entry.retransmission != 0, context_->scratch);
 }
 
 }  // namespace switchyard::sfu

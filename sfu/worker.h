@@ -10,6 +10,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,10 +18,13 @@
 #include "sfu/datagram_router.h"
 #include "sfu/drop_reason.h"
 #include "sfu/room.h"
+#include "sfu/room_link.h"
 #include "sfu/webrtc_transport.h"
+#include "sfu/worker_mesh.h"
 #include "sfu/worker_context.h"
 #include "transport/certificate.h"
 #include "transport/clock.h"
+#include "transport/handler_memory.h"
 #include "transport/udp_socket.h"
 
 namespace switchyard::sfu {
@@ -31,10 +35,14 @@ struct WorkerOptions {
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };
 
-// One thread, one event loop, one UDP socket. Rooms (with their participants and transports)
-// belong to exactly one worker and are only touched on its thread, so the media path takes
-// no locks. Other threads talk to a worker only through Post().
-class Worker final : public TransportNetwork, public transport::UdpSocket::Receiver {
+// One thread, one event loop, one UDP socket. A worker's participants (and their transports)
+// and its shards of their rooms are only touched on its thread, so the media path takes no
+// locks. Other threads talk to a worker only through Post(); other workers also hand it
+// packets through the WorkerMesh (AttachMesh), lock-free.
+class Worker final : public TransportNetwork,
+                     public transport::UdpSocket::Receiver,
+                     public RoomLink,
+                     public ProducerRelay {
  public:
   struct Stats {
     size_t rooms = 0;
@@ -47,6 +55,8 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
     // starved worker thread shows here first). Last tick and worst since start.
     transport::Duration event_loop_lag{0};
     transport::Duration event_loop_lag_max{0};
+    uint64_t packets_relayed_out = 0;  // packet copies handed to other workers
+    uint64_t packets_relayed_in = 0;   // packets other workers handed to this one
   };
 
   // Binds the socket (so its address is known before Start()).
@@ -54,6 +64,11 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
                                                         const transport::Clock& clock,
                                                         const transport::Certificate& certificate);
   ~Worker() override;
+
+  // Before Start(): joins the pool's mesh, so rooms span workers. `peers` is every worker of
+  // the pool by index (this one included); all are borrowed and must outlive this worker's
+  // thread, as must `mesh`. Without it (or with a mesh of one) rooms stay on this worker.
+  void AttachMesh(WorkerMesh* mesh, std::vector<Worker*> peers);
 
   void Start();  // spawns the thread
   void Stop();   // closes every room, joins the thread
@@ -65,6 +80,11 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   void SetRoomObserver(RoomObserver* observer);
 
   int index() const { return index_; }
+  // Participants on this worker, all rooms. Thread-safe (relaxed: for placement decisions).
+  size_t participant_load() const { return participant_load_.load(std::memory_order_relaxed); }
+  // A participant was just placed here (its join is still queued): counted at once so a burst
+  // of joins spreads; the worker recounts every tick.
+  void NotePlacement() { participant_load_.fetch_add(1, std::memory_order_relaxed); }
   // Between Start() and Stop(). Thread-safe.
   bool running() const { return running_.load(); }
   const transport::SocketAddress& rtc_address() const { return socket_->local_address(); }
@@ -74,6 +94,9 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   Room* FindRoom(const std::string& name);
   void RemoveRoomIfEmpty(const std::string& name);
   Stats CollectStats() const;
+  // The periodic work (every room's OnTimer: RTCP, estimation, layer ranking and allocation,
+  // timeouts; empty rooms removed) now, besides the timer's schedule.
+  void Tick();
   WorkerContext& context() { return *context_; }
 
   // TransportNetwork
@@ -88,7 +111,37 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
                   transport::Timestamp arrival) override;
 
+  // RoomLink
+  int worker_index() const override { return index_; }
+  int worker_count() const override { return static_cast<int>(peers_.size()); }
+  void PostToPeers(const std::string& room, bool create, std::function<void(Room&)> task) override;
+  void PostToShard(int worker, const std::string& room, std::function<void(Room&)> task) override;
+  uint64_t NewProducerId() override;
+  ProducerRelay& relay() override { return *this; }
+  void RegisterMirror(uint64_t producer_id, Producer& mirror, Room& room,
+                      uint64_t member_key) override;
+  void UnregisterMirror(uint64_t producer_id) override;
+
+  // ProducerRelay (hot path): copies the packet into a pooled buffer once and hands it to
+  // every worker in `workers`.
+  void Relay(uint64_t producer_id, uint64_t workers, int encoding,
+             const rtc::RtpPacketView& packet, bool retransmission) override;
+  void RelaySenderReport(uint64_t producer_id, uint64_t workers, int encoding, uint64_t ntp,
+                         uint32_t rtp_timestamp) override;
+
  private:
+  struct MirrorEntry {
+    Producer* producer = nullptr;
+    Room* room = nullptr;
+    uint64_t member_key = 0;
+    uint8_t audio_level_id = 0;  // 0: not audio, or no RFC 6464 extension negotiated
+  };
+  void WaitForRelays();
+  // Every packet other workers relayed so far (bounded per wakeup; see the .cc).
+  void DrainRelays();
+  void DeliverRelayed(const RelayedPacket& entry, PacketPool& pool);
+  // Keeps participant_load_ current after anything that may add or remove participants.
+  void UpdateLoad();
   Worker(int index, const WorkerOptions& options, const transport::Clock& clock,
          const transport::Certificate& certificate);
   void ScheduleTimer();
@@ -110,6 +163,19 @@ class Worker final : public TransportNetwork, public transport::UdpSocket::Recei
   absl::flat_hash_map<std::string, std::unique_ptr<Room>> rooms_;
   std::thread thread_;
   std::atomic<bool> running_{false};
+  std::atomic<size_t> participant_load_{0};
+  bool stopped_ = false;  // worker thread only: set by Stop()'s last task
+  // Mesh (all null/empty for a worker on its own).
+  WorkerMesh* mesh_ = nullptr;
+  std::vector<Worker*> peers_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> wake_;
+  // The wakeup wait's operation, re-armed per drain.
+  std::shared_ptr<transport::HandlerMemory> wake_memory_ =
+      std::make_shared<transport::HandlerMemory>();
+  absl::flat_hash_map<uint64_t, MirrorEntry> mirrors_;
+  uint64_t next_producer_id_ = 1;
+  uint64_t packets_relayed_out_ = 0;
+  uint64_t packets_relayed_in_ = 0;
   // Worker thread only: metrics state.
   Room::Counters closed_rooms_;  // totals of rooms already removed
   transport::Timestamp timer_due_{};

@@ -14,6 +14,7 @@
 
 namespace switchyard::sfu {
 
+class RoomLink;
 class RoomObserver;
 class TransportNetwork;
 
@@ -36,6 +37,9 @@ struct WorkerContext {
   // Room-level events for the control plane (WorkerPool::SetRoomObserver); null = nobody
   // listens. Borrowed: outlives the worker.
   RoomObserver* room_observer = nullptr;
+  // The other workers' shards of our rooms (null: a single worker, rooms never span workers).
+  // Borrowed: the worker itself.
+  RoomLink* link = nullptr;
 };
 
 }  // namespace switchyard::sfu

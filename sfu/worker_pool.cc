@@ -74,17 +74,28 @@ void ParticipantHandle::Leave() {
 absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     const SfuOptions& options, const transport::Clock& clock,
     const transport::Certificate& certificate) {
-  std::unique_ptr<WorkerPool> pool(new WorkerPool());
-  for (int i = 0; i < std::max(1, options.workers); ++i) {
+  std::unique_ptr<WorkerPool> pool(new WorkerPool(options.placement));
+  const int count = std::max(1, options.workers);
+  if (count > 1) {
+    auto mesh = WorkerMesh::Create(static_cast<size_t>(count));
+    if (!mesh.ok()) return mesh.status();
+    pool->mesh_ = std::move(*mesh);
+  }
+  for (int i = 0; i < count; ++i) {
     WorkerOptions worker_options;
     auto address = transport::SocketAddress::Parse(
         options.rtc_ip, options.rtc_port == 0 ? 0 : static_cast<uint16_t>(options.rtc_port + i));
     if (!address) return absl::InvalidArgumentError(absl::StrCat("bad rtc ip ", options.rtc_ip));
     worker_options.rtc_address = *address;
     worker_options.announced_ip = options.announced_ip;
+    worker_options.timer_interval = options.timer_interval;
     auto worker = Worker::Create(i, worker_options, clock, certificate);
     if (!worker.ok()) return worker.status();
     pool->workers_.push_back(std::move(*worker));
+  }
+  if (pool->mesh_) {
+    std::vector<Worker*> peers = pool->workers();
+    for (auto& w : pool->workers_) w->AttachMesh(pool->mesh_.get(), peers);
   }
   return pool;
 }
@@ -111,7 +122,7 @@ std::unique_ptr<ParticipantHandle> WorkerPool::Join(
 std::unique_ptr<ParticipantHandle> WorkerPool::Join(
     const std::string& room, const JoinOptions& options,
     std::shared_ptr<ParticipantObserver> observer) {
-  Worker& worker = *workers_[absl::Hash<std::string>{}(room) % workers_.size()];
+  Worker& worker = PlaceParticipant(room);
   JoinOptions resolved = options;
   if (resolved.participant_id.empty()) resolved.participant_id = RandomId(12);
   const std::string id = resolved.participant_id;
@@ -125,6 +136,17 @@ std::unique_ptr<ParticipantHandle> WorkerPool::Join(
     }
   });
   return std::make_unique<ParticipantHandle>(worker, room, id);
+}
+
+Worker& WorkerPool::PlaceParticipant(const std::string& room) {
+  Worker* home = workers_[absl::Hash<std::string>{}(room) % workers_.size()].get();
+  if (placement_ == Placement::kRoomHash || workers_.size() == 1) return *home;
+  Worker* best = home;
+  for (const auto& w : workers_) {
+    if (w->participant_load() < best->participant_load()) best = w.get();
+  }
+  best->NotePlacement();
+  return *best;
 }
 
 void WorkerPool::SetRoomObserver(RoomObserver* observer) {

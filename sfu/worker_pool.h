@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "sfu/participant_observer.h"
 #include "sfu/worker.h"
+#include "sfu/worker_mesh.h"
 
 namespace switchyard::sfu {
 
@@ -21,6 +22,8 @@ class ParticipantHandle {
 
   const std::string& participant_id() const { return participant_id_; }
   const std::string& room() const { return room_; }
+  // The worker the participant was placed on.
+  int worker_index() const { return worker_.index(); }
   void PublishOffer(std::string sdp);
   void SubscribeAnswer(std::string sdp);
   void UpdateSubscription(std::string track_id, LayerPreference preference, bool pinned);
@@ -43,15 +46,29 @@ class ParticipantHandle {
   const std::string participant_id_;
 };
 
+// Where WorkerPool::Join puts a new participant.
+enum class Placement {
+  // The worker with the fewest participants (ties: the room's home worker, a hash of its
+  // name), so one large room spreads over every core; its shards talk through the mesh.
+  kLeastLoaded,
+  // Always the room's home worker: every room on one thread (no relaying), for comparisons.
+  kRoomHash,
+};
+
 struct SfuOptions {
   int workers = 1;
+  Placement placement = Placement::kLeastLoaded;
   std::string rtc_ip = "127.0.0.1";
   uint16_t rtc_port = 0;  // worker i binds rtc_port + i; 0 = ephemeral ports
   std::string announced_ip;
+  // Each worker's periodic tick (RTCP, estimation, timeouts).
+  transport::Duration timer_interval = std::chrono::milliseconds(20);
 };
 
-// The set of workers. Rooms are placed on workers by a hash of their name, so a room (and
-// everyone in it) lives on one thread.
+// The set of workers. Participants are placed on workers (SfuOptions::placement); a room spans
+// every worker that has one of its participants: the workers' shards of the room share joins,
+// leaves and producers over Worker's RoomLink and packets over the WorkerMesh, so a
+// publisher's packets are decrypted once on its worker and re-protected on each subscriber's.
 class WorkerPool {
  public:
   static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(
@@ -77,7 +94,12 @@ class WorkerPool {
   std::vector<Worker*> workers() const;
 
  private:
-  WorkerPool() = default;
+  explicit WorkerPool(Placement placement) : placement_(placement) {}
+  Worker& PlaceParticipant(const std::string& room);
+
+  const Placement placement_;
+  // Declared first: the workers (destroyed before it) hold pointers into it.
+  std::unique_ptr<WorkerMesh> mesh_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -39,7 +39,8 @@ DtlsContext::DtlsContext(const Certificate& certificate, SSL_CTX* ctx)
 
 DtlsContext::~DtlsContext() { SSL_CTX_free(ctx_); }
 
-absl::StatusOr<std::unique_ptr<DtlsContext>> DtlsContext::Create(const Certificate& certificate) {
+absl::StatusOr<std::unique_ptr<DtlsContext>> DtlsContext::Create(const Certificate& certificate,
+                                                                 const char* srtp_profiles) {
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
   if (ctx == nullptr) return OpenSslError("SSL_CTX_new");
@@ -64,7 +65,7 @@ absl::StatusOr<std::unique_ptr<DtlsContext>> DtlsContext::Create(const Certifica
   if (SSL_CTX_set_cipher_list(ctx, kCipherList) != 1) return OpenSslError("cipher list");
   if (SSL_CTX_set1_groups_list(ctx, kGroups) != 1) return OpenSslError("groups list");
   // NB: returns 0 on success, unlike nearly every other OpenSSL setter.
-  if (SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles) != 0) {
+  if (SSL_CTX_set_tlsext_use_srtp(ctx, srtp_profiles) != 0) {
     return OpenSslError("SSL_CTX_set_tlsext_use_srtp");
   }
   // RFC 8827 §6.5 / RFC 5763 §5: both sides must present a certificate. On the server this

@@ -24,8 +24,11 @@ class DtlsContext {
   // match), so the server's order decides: GCM wins whenever the client offers it.
   static constexpr const char* kSrtpProfiles = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
 
-  // `certificate` is borrowed and must outlive the context.
-  static absl::StatusOr<std::unique_ptr<DtlsContext>> Create(const Certificate& certificate);
+  // `certificate` is borrowed and must outlive the context. `srtp_profiles` replaces
+  // kSrtpProfiles (OpenSSL's colon-separated names), e.g. for a load generator that offers one
+  // profile only.
+  static absl::StatusOr<std::unique_ptr<DtlsContext>> Create(
+      const Certificate& certificate, const char* srtp_profiles = kSrtpProfiles);
 
   ~DtlsContext();
   DtlsContext(const DtlsContext&) = delete;

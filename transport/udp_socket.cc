@@ -58,6 +58,11 @@ absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_conte
 
   for (size_t i = 0; i < kBatchSize; ++i) {
     socket->iovecs_[i] = iovec{socket->buffers_[i].data(), kMaxDatagramSize};
+    socket->send_iovecs_[i] = iovec{socket->send_buffers_[i].data(), 0};
+    msghdr& header = socket->send_messages_[i].msg_hdr;
+    header.msg_name = &socket->send_addresses_[i];
+    header.msg_iov = &socket->send_iovecs_[i];
+    header.msg_iovlen = 1;
   }
   return socket;
 }
@@ -65,17 +70,19 @@ absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_conte
 void UdpSocket::Start() { WaitReadable(); }
 
 void UdpSocket::Close() {
+  if (socket_.is_open()) Flush();
   boost::system::error_code ec;
   socket_.close(ec);
 }
 
 void UdpSocket::WaitReadable() {
+  // The wait's operation lives in wait_memory_: re-arming per batch never allocates.
   socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
-                     [this](const boost::system::error_code& ec) {
+                     WithMemory(wait_memory_, [this](const boost::system::error_code& ec) {
                        if (ec) return;  // closed
                        DrainReadable();
                        WaitReadable();
-                     });
+                     }));
 }
 
 void UdpSocket::DrainReadable() {
@@ -125,8 +132,10 @@ void UdpSocket::DrainReadable() {
         }
       }
       receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len), *from, arrival);
-      if (!socket_.is_open()) return;
+      if (!socket_.is_open()) return;  // Close() flushed
     }
+    // What the Receiver queued for this batch (replies, fan-out) leaves in one syscall.
+    Flush();
     if (n < static_cast<int>(kBatchSize)) return;
   }
 }
@@ -143,6 +152,51 @@ bool UdpSocket::Send(std::span<const uint8_t> data, const SocketAddress& to) {
   ++counters_.datagrams_sent;
   counters_.bytes_sent += data.size();
   return true;
+}
+
+bool UdpSocket::QueueSend(std::span<const uint8_t> data, const SocketAddress& to) {
+  if (data.size() > kMaxDatagramSize || !socket_.is_open()) {
+    ++counters_.send_drops;
+    return false;
+  }
+  const size_t slot = pending_sends_;
+  std::memcpy(send_buffers_[slot].data(), data.data(), data.size());
+  send_iovecs_[slot].iov_len = data.size();
+  send_messages_[slot].msg_hdr.msg_namelen = to.ToSockaddr(send_addresses_[slot]);
+  if (++pending_sends_ == kBatchSize) Flush();
+  return true;
+}
+
+void UdpSocket::Flush() {
+  const int fd = socket_.native_handle();
+  size_t next = 0;
+  while (next < pending_sends_) {
+    // sendmmsg stops at the first datagram the kernel refuses and returns how many went before
+    // it; only when the very first one fails does it return -1 with that datagram's errno
+    // (sendmmsg(2)). So a short count means "call again from there".
+    const auto count = static_cast<unsigned>(pending_sends_ - next);
+    const int n = ::sendmmsg(fd, &send_messages_[next], count, MSG_DONTWAIT);
+    if (n > 0) {
+      for (size_t i = next; i < next + static_cast<size_t>(n); ++i) {
+        ++counters_.datagrams_sent;
+        counters_.bytes_sent += send_messages_[i].msg_len;
+      }
+      next += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      // The socket buffer is full: the rest would fail the same way, one syscall each.
+      counters_.send_drops += pending_sends_ - next;
+      break;
+    }
+    // Refused for this datagram alone (e.g. EINVAL/EAFNOSUPPORT for a destination of the wrong
+    // family, ENETUNREACH): drop it, send the rest. n == 0 cannot happen for a non-empty vector;
+    // treating it the same guarantees progress.
+    ++counters_.send_drops;
+    ++next;
+  }
+  pending_sends_ = 0;
 }
 
 }  // namespace switchyard::transport

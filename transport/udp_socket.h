@@ -13,12 +13,26 @@
 
 #include "absl/status/statusor.h"
 #include "transport/clock.h"
+#include "transport/handler_memory.h"
 #include "transport/socket_address.h"
 
 namespace switchyard::transport {
 
 // A non-blocking UDP socket driven by its worker's io_context. Reads are batched with
 // recvmmsg(2) into buffers the socket owns and reuses, so receiving allocates nothing per packet.
+//
+// Sends go out one of two ways:
+//  * Send(): one sendto(2) now. For control-path traffic and callers that need the datagram
+//    gone before they return.
+//  * QueueSend() + Flush(): the datagram is copied into one of kBatchSize preallocated slots
+//    and all queued datagrams leave in one sendmmsg(2). Forwarding one received packet to N
+//    subscribers then costs one syscall per 32 datagrams instead of one per datagram.
+//
+// Flush contract: the socket flushes by itself (a) when the batch is full, (b) after each
+// recvmmsg batch has been delivered to the Receiver, so whatever the Receiver queued in
+// OnDatagram (replies, fan-out) leaves together, and (c) in Close(). Any other code that queues
+// (timers, posted tasks, another socket's Receiver) must call Flush() at the end of its event,
+// or its datagrams wait until this socket next receives something.
 class UdpSocket {
  public:
   static constexpr size_t kBatchSize = 32;
@@ -46,7 +60,9 @@ class UdpSocket {
     uint64_t datagrams_sent = 0;
     uint64_t bytes_sent = 0;
     uint64_t truncated_drops = 0;  // received datagrams larger than kMaxDatagramSize
-    uint64_t send_drops = 0;       // sendto failed (EAGAIN: socket buffer full, or unreachable)
+    // Send() or Flush() could not send a datagram (EAGAIN/ENOBUFS: socket buffer full, or
+    // unreachable), or QueueSend() refused one (larger than kMaxDatagramSize, socket closed).
+    uint64_t send_drops = 0;
   };
 
   // Binds to `local` (port 0 picks an ephemeral port). The socket starts reading on Start().
@@ -56,9 +72,26 @@ class UdpSocket {
   ~UdpSocket();
 
   void Start();
+  // Flushes queued datagrams, then closes. Idempotent.
   void Close();
   // Best effort, never blocks: a datagram the kernel will not take is dropped and counted.
+  // Does not flush the queue first: a Send() may overtake earlier QueueSend()s.
   bool Send(std::span<const uint8_t> data, const SocketAddress& to);
+  // Copies `data` into the next batch slot (`data` may be reused as soon as this returns) and
+  // flushes when all kBatchSize slots are taken. True when queued, which does not mean sent:
+  // Flush() drops what the kernel will not take, as Send() does. False, counted in send_drops,
+  // when `data` is larger than kMaxDatagramSize or the socket is closed. No heap allocation.
+  // Each slot has its own sockaddr_storage, so IPv4 and IPv6 destinations can share a batch;
+  // as with Send(), an IPv4 socket reaches only IPv4 and a dual-stack one bound to :: both.
+  bool QueueSend(std::span<const uint8_t> data, const SocketAddress& to);
+  // Sends everything queued, in queue order, with as few sendmmsg(2) calls as the kernel
+  // allows; nothing queued is a no-op (no syscall). Never blocks. Per datagram actually sent:
+  // datagrams_sent and bytes_sent. A datagram the kernel refuses is dropped and counted in
+  // send_drops; on EAGAIN/ENOBUFS (socket buffer full) the rest of the batch is dropped with it,
+  // since each retry would just fail again in its own syscall.
+  void Flush();
+  // Datagrams queued and not yet flushed (0..kBatchSize-1 between calls).
+  size_t pending_sends() const { return pending_sends_; }
 
   const SocketAddress& local_address() const { return local_address_; }
   // What the kernel granted (Linux reports twice the requested size, its bookkeeping
@@ -80,12 +113,21 @@ class UdpSocket {
   int receive_buffer_bytes_ = 0;
   int send_buffer_bytes_ = 0;
   Counters counters_;
+  // The readable wait's operation (see HandlerMemory for why it is shared).
+  std::shared_ptr<HandlerMemory> wait_memory_ = std::make_shared<HandlerMemory>();
   std::array<std::array<uint8_t, kMaxDatagramSize>, kBatchSize> buffers_{};
   std::array<sockaddr_storage, kBatchSize> addresses_{};
   std::array<iovec, kBatchSize> iovecs_{};
   std::array<mmsghdr, kBatchSize> messages_{};
   // Room for one SCM_TIMESTAMPNS control message per datagram.
   std::array<std::array<uint8_t, CMSG_SPACE(sizeof(timespec))>, kBatchSize> controls_{};
+  // The send batch: slot i is send_buffers_[i] to send_addresses_[i]. The headers point at
+  // their slot once (in Bind); QueueSend sets only the lengths.
+  size_t pending_sends_ = 0;
+  std::array<std::array<uint8_t, kMaxDatagramSize>, kBatchSize> send_buffers_{};
+  std::array<sockaddr_storage, kBatchSize> send_addresses_{};
+  std::array<iovec, kBatchSize> send_iovecs_{};
+  std::array<mmsghdr, kBatchSize> send_messages_{};
 };
 
 }  // namespace switchyard::transport

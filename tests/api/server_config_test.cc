@@ -73,7 +73,8 @@ TEST(ServerConfigTest, DefaultsMatchTheFlagsOfBefore) {
   EXPECT_EQ(config->rtc().address(), "127.0.0.1");
   EXPECT_EQ(config->rtc().port(), 40000u);
   EXPECT_EQ(config->rtc().announced_ip(), "");
-  EXPECT_EQ(config->rtc().workers(), 1);
+  EXPECT_EQ(config->rtc().workers(), 0);  // one per core
+  EXPECT_EQ(config->rtc().placement(), "least_loaded");
   EXPECT_EQ(config->web().dir(), SWITCHYARD_WEB_DIR);
   EXPECT_FALSE(config->dev_mode());
   EXPECT_EQ(config->api_keys_size(), 0);
@@ -304,10 +305,13 @@ INSTANTIATE_TEST_SUITE_P(
                     "rtc.address: not an IP address"},
         InvalidCase{"RtcPortTooLarge", [](ServerConfig& c) { c.mutable_rtc()->set_port(70000); },
                     "rtc.port: must be 0-65535"},
-        InvalidCase{"WorkersZero", [](ServerConfig& c) { c.mutable_rtc()->set_workers(0); },
-                    "rtc.workers: must be 1-256"},
-        InvalidCase{"WorkersTooMany", [](ServerConfig& c) { c.mutable_rtc()->set_workers(257); },
-                    "rtc.workers: must be 1-256"},
+        InvalidCase{"WorkersNegative", [](ServerConfig& c) { c.mutable_rtc()->set_workers(-1); },
+                    "rtc.workers: must be 0-64"},
+        InvalidCase{"WorkersTooMany", [](ServerConfig& c) { c.mutable_rtc()->set_workers(65); },
+                    "rtc.workers: must be 0-64"},
+        InvalidCase{"PlacementUnknown",
+                    [](ServerConfig& c) { c.mutable_rtc()->set_placement("random"); },
+                    "rtc.placement: must be \"least_loaded\" or \"room\", got \"random\""},
         InvalidCase{"WorkerPortsWrap",
                     [](ServerConfig& c) {
                       c.mutable_rtc()->set_port(65535);
@@ -479,8 +483,9 @@ TEST(ServerConfigTest, ValidEdgeValuesAreAccepted) {
   config.mutable_http()->set_port(0);
   config.mutable_rtc()->set_address("0.0.0.0");
   config.mutable_rtc()->set_announced_ip("203.0.113.7");
-  config.mutable_rtc()->set_port(65535 - 255);
-  config.mutable_rtc()->set_workers(256);
+  config.mutable_rtc()->set_port(65535 - 63);
+  config.mutable_rtc()->set_workers(64);
+  config.mutable_rtc()->set_placement("room");
   auto* key = config.add_api_keys();
   key->set_key("prod.key-1_A");
   key->set_secret(kStrongSecret);

@@ -38,7 +38,7 @@ TEST_F(ServerFlagsTest, NoFlagsOverrideNothing) {
   EXPECT_EQ(ConfigFileFromFlags(), "");
   EXPECT_FALSE(o.http_address || o.http_port || o.tls_cert_file || o.tls_key_file ||
                o.max_body_bytes || o.api_rate_limit || o.rtc_address || o.rtc_port ||
-               o.announced_ip || o.workers || o.web_dir || o.dev_mode || o.api_keys ||
+               o.announced_ip || o.workers || o.placement || o.web_dir || o.dev_mode || o.api_keys ||
                o.auto_create_rooms || o.empty_timeout_seconds || o.max_participants ||
                o.webhook_urls || o.webhook_api_key || o.webhook_max_attempts);
 }
@@ -48,7 +48,7 @@ TEST_F(ServerFlagsTest, EveryFlagReachesItsOverride) {
       {"--config=/etc/switchyard.textproto", "--http_address=::", "--http_port=0",
        "--tls_cert_file=/c.pem", "--tls_key_file=/k.pem", "--max_body_bytes=2048",
        "--api_rate_limit=0", "--rtc_address=10.0.0.1", "--rtc_port=40100",
-       "--announced_ip=203.0.113.9", "--workers=3", "--web_dir=/srv/web", "--dev",
+       "--announced_ip=203.0.113.9", "--workers=3", "--placement=room", "--web_dir=/srv/web", "--dev",
        "--api_keys=a:b", "--auto_create_rooms=false", "--empty_timeout_seconds=60",
        "--max_participants=9", "--webhook_urls=https://a.example/,http://b.example/",
        "--webhook_api_key=a", "--webhook_max_attempts=3"});
@@ -63,6 +63,7 @@ TEST_F(ServerFlagsTest, EveryFlagReachesItsOverride) {
   EXPECT_THAT(o.rtc_port, Optional(Eq(40100)));
   EXPECT_THAT(o.announced_ip, Optional(Eq("203.0.113.9")));
   EXPECT_THAT(o.workers, Optional(Eq(3)));
+  EXPECT_THAT(o.placement, Optional(Eq("room")));
   EXPECT_THAT(o.web_dir, Optional(Eq("/srv/web")));
   EXPECT_THAT(o.dev_mode, Optional(Eq(true)));
   EXPECT_THAT(o.api_keys, Optional(Eq("a:b")));

@@ -16,6 +16,7 @@
 #include "sfu/worker_pool.h"
 #include "tests/sfu/recording_room_observer.h"
 #include "tests/sfu/test_peer.h"
+#include "tests/sfu/udp_test_peer.h"
 
 namespace switchyard::sfu::testing {
 namespace {
@@ -26,69 +27,6 @@ using transport::SocketAddress;
 using namespace std::chrono_literals;
 
 constexpr auto kDeadline = 5s;
-
-// A TestPeer on its own non-blocking UDP socket bound to 127.0.0.1 (ephemeral port), talking
-// to one server address. Driven from the test thread only.
-class UdpTestPeer {
- public:
-  UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate)
-      : peer_(clock, certificate) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    const SocketAddress local = SocketAddress::FromIpv4(0x7F000001, 0);
-    sockaddr_storage storage{};
-    const socklen_t length = local.ToSockaddr(storage);
-    bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) == 0;
-    peer_.SetSendFunction([this](std::span<const uint8_t> datagram) { SendRaw(datagram); });
-  }
-  ~UdpTestPeer() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  bool ok() const { return bound_; }
-  TestPeer& peer() { return peer_; }
-  void set_server(const SocketAddress& server) { server_ = server; }
-
-  // Reads whatever arrived (waiting up to `wait`) and runs the peer's timers.
-  void Poll(std::chrono::milliseconds wait) {
-    pollfd pfd{fd_, POLLIN, 0};
-    ::poll(&pfd, 1, static_cast<int>(wait.count()));
-    for (;;) {
-      std::array<uint8_t, 2048> buffer;
-      const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
-      if (n < 0) break;
-      peer_.OnDatagram(std::span<uint8_t>(buffer.data(), static_cast<size_t>(n)));
-    }
-    peer_.OnTimer();
-  }
-
-  // Sends checks (every 100 ms until one succeeds) until DTLS-SRTP is up or the deadline.
-  bool Connect() {
-    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    auto next_check = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (peer_.connected()) return true;
-      if (!peer_.ice_connected() && std::chrono::steady_clock::now() >= next_check) {
-        peer_.SendBindingRequest(/*use_candidate=*/true);
-        next_check = std::chrono::steady_clock::now() + 100ms;
-      }
-      Poll(5ms);
-    }
-    return peer_.connected();
-  }
-
- private:
-  void SendRaw(std::span<const uint8_t> datagram) {
-    sockaddr_storage storage{};
-    const socklen_t length = server_.ToSockaddr(storage);
-    (void)::sendto(fd_, datagram.data(), datagram.size(), 0,
-                   reinterpret_cast<const sockaddr*>(&storage), length);
-  }
-
-  TestPeer peer_;
-  int fd_ = -1;
-  bool bound_ = false;
-  SocketAddress server_;
-};
 
 template <typename T>
 T RunOnWorker(Worker& worker, std::function<T()> task) {
