@@ -16,13 +16,30 @@ BandwidthEstimator::BandwidthEstimator(const transport::Clock& clock,
                                        BandwidthEstimatorConfig config)
     : clock_(clock),
       config_(config),
-      history_(kHistorySize),
       aimd_(config.start_bps, config.min_bps, config.max_bps),
       loss_(config.start_bps, config.min_bps, config.max_bps),
       probe_controller_(
           std::clamp(config.start_bps, config.min_bps, std::max(config.min_bps, config.max_bps)),
-          std::max(config.min_bps, config.max_bps)) {
-  scratch_.reserve(kHistorySize);
+          std::max(config.min_bps, config.max_bps)) {}
+
+std::vector<BandwidthEstimator::Received>& BandwidthEstimator::FeedbackScratch() {
+  // One per worker thread rather than one per subscriber: a feedback is processed start to end
+  // on its worker, so every estimator there can share it.
+  thread_local std::vector<Received> scratch = [] {
+    std::vector<Received> v;
+    v.reserve(kHistorySize);
+    return v;
+  }();
+  return scratch;
+}
+
+void BandwidthEstimator::GrowHistory() {
+  std::vector<SentPacket> grown(history_.size() * 2);
+  const size_t mask = grown.size() - 1;
+  for (const SentPacket& entry : history_) {
+    if (entry.seq >= 0) grown[static_cast<size_t>(entry.seq) & mask] = entry;
+  }
+  history_ = std::move(grown);
 }
 
 void BandwidthEstimator::OnPacketSent(uint16_t transport_sequence_number, size_t size_bytes,
@@ -39,19 +56,28 @@ void BandwidthEstimator::OnPacketSent(uint16_t transport_sequence_number, size_t
     seq = last_sent_seq_ + delta;
     if (seq > last_sent_seq_) last_sent_seq_ = seq;
   }
-  SentPacket& entry = history_[static_cast<size_t>(seq) & (kHistorySize - 1)];
-  entry.seq = seq;
-  entry.send_time_us = Micros(send_time);
-  entry.size_bytes = static_cast<uint32_t>(std::min<size_t>(size_bytes, UINT32_MAX));
-  entry.probe_cluster_id = static_cast<int16_t>(
+  if (history_.empty()) history_.resize(kInitialHistorySize);
+  const int64_t send_time_us = Micros(send_time);
+  SentPacket* entry = &history_[static_cast<size_t>(seq) & (history_.size() - 1)];
+  while (entry->seq >= 0 && entry->seq != seq && entry->status == Status::kUnreported &&
+         send_time_us - entry->send_time_us < kMinHistoryAgeUs &&
+         history_.size() < kHistorySize) {
+    GrowHistory();
+    entry = &history_[static_cast<size_t>(seq) & (history_.size() - 1)];
+  }
+  entry->seq = seq;
+  entry->send_time_us = send_time_us;
+  entry->size_bytes = static_cast<uint32_t>(std::min<size_t>(size_bytes, UINT32_MAX));
+  entry->probe_cluster_id = static_cast<int16_t>(
       probe_cluster_id >= 0 && probe_cluster_id <= INT16_MAX ? probe_cluster_id : -1);
-  entry.status = Status::kUnreported;
+  entry->status = Status::kUnreported;
 }
 
 void BandwidthEstimator::OnTransportFeedback(std::span<const PacketFeedback> packets,
                                              transport::Timestamp now) {
   if (!has_sent_) return;
-  scratch_.clear();
+  std::vector<Received>& scratch = FeedbackScratch();
+  scratch.clear();
   int64_t lost = 0;
   int64_t expected = 0;
   for (const PacketFeedback& feedback : packets) {
@@ -59,7 +85,7 @@ void BandwidthEstimator::OnTransportFeedback(std::span<const PacketFeedback> pac
         feedback.transport_sequence_number - static_cast<uint16_t>(last_sent_seq_)));
     const int64_t seq = last_sent_seq_ + delta;
     if (seq < 0) continue;
-    SentPacket& entry = history_[static_cast<size_t>(seq) & (kHistorySize - 1)];
+    SentPacket& entry = history_[static_cast<size_t>(seq) & (history_.size() - 1)];
     if (entry.seq != seq) continue;  // never sent, or overwritten long ago
     if (!feedback.received) {
       if (entry.status == Status::kUnreported) {
@@ -81,12 +107,12 @@ void BandwidthEstimator::OnTransportFeedback(std::span<const PacketFeedback> pac
       ++expected;
     }
     entry.status = Status::kReceived;
-    if (scratch_.size() < scratch_.capacity()) {
-      scratch_.push_back(Received{seq, entry.send_time_us, feedback.arrival_time_us,
+    if (scratch.size() < scratch.capacity()) {
+      scratch.push_back(Received{seq, entry.send_time_us, feedback.arrival_time_us,
                                   entry.size_bytes, entry.probe_cluster_id});
     }
   }
-  if (expected == 0 && lost == 0 && scratch_.empty()) return;
+  if (expected == 0 && lost == 0 && scratch.empty()) return;
 
   if (!twcc_seen_) {
     twcc_seen_ = true;
@@ -105,12 +131,12 @@ void BandwidthEstimator::OnTransportFeedback(std::span<const PacketFeedback> pac
   last_feedback_time_ = now;
 
   // Groups are formed in arrival order (the receiver may have seen packets out of order).
-  std::sort(scratch_.begin(), scratch_.end(), [](const Received& a, const Received& b) {
+  std::sort(scratch.begin(), scratch.end(), [](const Received& a, const Received& b) {
     return a.arrival_time_us != b.arrival_time_us ? a.arrival_time_us < b.arrival_time_us
                                                   : a.seq < b.seq;
   });
   const int64_t now_us = Micros(now);
-  for (const Received& packet : scratch_) {
+  for (const Received& packet : scratch) {
     if (auto deltas = inter_arrival_.Add(packet.send_time_us, packet.arrival_time_us, now_us,
                                          packet.size_bytes)) {
       trendline_.Update(static_cast<double>(deltas->arrival_delta_us) / 1000.0,

@@ -40,11 +40,17 @@ struct BandwidthEstimatorConfig {
 //  - probing: ProbeController decides clusters, ProbeBitrateEstimator measures them, and a
 //    successful result raises both controllers at once;
 //  - REMB (receiver-side estimate) is used only while no transport-cc feedback has been seen.
-// Sent packets are kept in a fixed ring of kHistorySize entries keyed by the unwrapped 16-bit
-// transport sequence number; OnPacketSent does no allocation. Not thread-safe: one worker owns it.
+// Sent packets are kept in a ring keyed by the unwrapped 16-bit transport sequence number,
+// allocated at the first packet with kInitialHistorySize entries (24 KB: ~4 s of a 250 pkt/s
+// subscriber) and doubled, up to kHistorySize, when a packet would overwrite one sent less than
+// kMinHistoryAge ago that feedback has not covered yet: memory follows each subscriber's packet
+// rate, and OnPacketSent allocates only on those few doublings. Not thread-safe: one worker
+// owns it.
 class BandwidthEstimator {
  public:
-  static constexpr size_t kHistorySize = 8192;  // power of two
+  static constexpr size_t kHistorySize = 8192;  // the most entries; powers of two
+  static constexpr size_t kInitialHistorySize = 1024;
+  static constexpr int64_t kMinHistoryAgeUs = 2'000'000;
   // No feedback for this long: the delay filters restart instead of mixing stale groups.
   static constexpr transport::Duration kStreamTimeout = std::chrono::seconds(2);
   // Loss is aggregated over this long before it reaches the loss controller (as libwebrtc does
@@ -85,6 +91,8 @@ class BandwidthEstimator {
   uint64_t delay_based_bps() const { return aimd_.LatestEstimate(); }
   std::optional<uint64_t> acknowledged_bps() const { return acked_.bitrate_bps(); }
   double loss_fraction() const { return loss_.loss_fraction(); }
+  // Entries of the send history now (0 before the first packet).
+  size_t history_capacity() const { return history_.size(); }
 
  private:
   enum class Status : uint8_t { kUnreported, kLost, kReceived };
@@ -115,8 +123,9 @@ class BandwidthEstimator {
   [[maybe_unused]] const transport::Clock& clock_;
   const BandwidthEstimatorConfig config_;
 
-  std::vector<SentPacket> history_;  // kHistorySize entries, allocated once
-  std::vector<Received> scratch_;    // reserved kHistorySize, reused per feedback
+  void GrowHistory();
+  static std::vector<Received>& FeedbackScratch();
+  std::vector<SentPacket> history_;  // empty until the first packet; size a power of two
   bool has_sent_ = false;
   int64_t last_sent_seq_ = 0;
 

@@ -21,6 +21,9 @@ Consumer::Consumer(Producer& producer, ConsumerSink& sink, DropCounters& drops,
       clock_(clock),
       options_(std::move(options)),
       is_video_(producer.kind() == rtc::MediaKind::kVideo) {
+  const size_t history = is_video_ ? kVideoSentHistory : kAudioSentHistory;
+  sent_ = std::make_unique<SentPacket[]>(history);
+  sent_mask_ = static_cast<uint16_t>(history - 1);
   producer_.AddConsumer(this);
 }
 
@@ -120,7 +123,7 @@ void Consumer::OnPacket(const PacketInfo& info, const rtc::RtpPacketView& packet
   if (info.vp8) {
     const Vp8Output vp8_out = vp8_rewriter_.Forward(*info.vp8, decision.switched);
     Send(packet, out->sequence_number, out->timestamp, info.vp8, &vp8_out, scratch, false);
-    SentPacket& slot = sent_[out->sequence_number % kSentHistory];
+    SentPacket& slot = sent_[out->sequence_number & sent_mask_];
     slot.has_vp8 = true;
     slot.vp8 = vp8_out;
   } else {
@@ -171,7 +174,7 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
     }
   }
   if (!retransmission) {
-    SentPacket& slot = sent_[sequence_number % kSentHistory];
+    SentPacket& slot = sent_[sequence_number & sent_mask_];
     slot.output_sequence = sequence_number;
     slot.input_sequence = packet.sequence_number();
     slot.encoding = static_cast<uint8_t>(current_encoding_ < 0 ? 0 : current_encoding_);
@@ -189,7 +192,7 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
 }
 
 bool Consumer::Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch) {
-  SentPacket& slot = sent_[sequence_number % kSentHistory];
+  SentPacket& slot = sent_[sequence_number & sent_mask_];
   if (slot.output_sequence != sequence_number) return false;
   const transport::Timestamp now = clock_.Now();
   if (slot.retransmitted && now - slot.retransmitted_at < rtt_) {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -148,7 +149,10 @@ class Consumer {
     bool retransmitted = false;
     transport::Timestamp retransmitted_at;
   };
-  static constexpr size_t kSentHistory = 1024;
+  // What a NACK can still be answered for: no more than the producer's packet cache holds
+  // (sfu/producer.cc), so the subscriber's memory is not spent on what could not be resent.
+  static constexpr size_t kVideoSentHistory = 512;
+  static constexpr size_t kAudioSentHistory = 128;
 
   bool Send(const rtc::RtpPacketView& packet, uint16_t sequence_number, uint32_t timestamp,
             const rtc::Vp8PayloadDescriptor* vp8, const Vp8Output* vp8_out,
@@ -166,7 +170,8 @@ class Consumer {
   Vp8Rewriter vp8_rewriter_;
   int current_encoding_ = -1;
   uint16_t rtx_sequence_ = 0;
-  std::array<SentPacket, kSentHistory> sent_{};
+  std::unique_ptr<SentPacket[]> sent_;  // kVideoSentHistory / kAudioSentHistory entries
+  uint16_t sent_mask_ = 0;
   uint64_t packets_sent_ = 0;
   uint64_t octets_sent_ = 0;
   uint64_t retransmissions_sent_ = 0;

@@ -54,7 +54,7 @@ class RtpSequenceRewriter {
   };
   // How many output sequence numbers InputFor() remembers, and how many drops back a late
   // packet can still be placed.
-  static constexpr int kHistorySize = 1024;
+  static constexpr int kHistorySize = 512;  // as deep as the producer's video packet cache
   static constexpr int kOffsetHistorySize = 64;
 
   RtpSequenceRewriter();  // random bases

@@ -71,6 +71,10 @@ absl::StatusOr<std::unique_ptr<DtlsContext>> DtlsContext::Create(const Certifica
   // RFC 8827 §6.5 / RFC 5763 §5: both sides must present a certificate. On the server this
   // makes OpenSSL send CertificateRequest and fail a client that sends none.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, AcceptAnyChain);
+  // After the handshake a WebRTC DTLS session carries almost nothing (SRTP runs beside it), so
+  // its ~34 KB of record buffers are returned while idle: memory per subscriber is what
+  // decides how many fit on a machine.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 
   // NO_QUERY_MTU: there is no socket under the memory BIO to ask; DtlsTransport sets the MTU.
   // NO_TICKET + session cache off: every WebRTC transport does a full handshake with fresh

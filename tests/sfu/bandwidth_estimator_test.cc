@@ -14,6 +14,7 @@
 namespace switchyard::sfu {
 namespace {
 
+using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using transport::Duration;
@@ -354,6 +355,32 @@ TEST(BandwidthEstimatorTest, LossAcrossWrapIsCounted) {
   }
   EXPECT_NEAR(bwe.loss_fraction(), 0.25, 0.02);
   EXPECT_LT(bwe.target_bitrate_bps(), 1'000'000u);
+}
+
+// The send history starts small and grows with the packet rate: 4000 packets sent within one
+// second (more than the initial ring) are all still there when their feedback comes, so a
+// quarter reported lost counts as a quarter; a slow stream keeps the small ring.
+TEST(BandwidthEstimatorTest, HistoryGrowsForHighPacketRates) {
+  FakeClock clock;
+  BandwidthEstimator slow(clock);
+  EXPECT_EQ(slow.history_capacity(), 0u);  // nothing sent: nothing allocated
+  SendPackets(slow, clock, 0, 3000);        // 100 packets/s for 30 s
+  EXPECT_EQ(slow.history_capacity(), BandwidthEstimator::kInitialHistorySize);
+
+  BandwidthEstimator bwe(clock);
+  std::vector<PacketFeedback> feedback;
+  for (int i = 0; i < 4000; ++i) {
+    const auto seq = static_cast<uint16_t>(i);
+    bwe.OnPacketSent(seq, kPacketSize, clock.Now());
+    feedback.push_back({seq, i % 4 != 0, clock.Now().time_since_epoch().count() + 20'000});
+    clock.Advance(microseconds(250));
+  }
+  EXPECT_EQ(bwe.history_capacity(), 4096u);
+  for (size_t i = 0; i < feedback.size(); i += 100) {
+    bwe.OnTransportFeedback(std::span(feedback).subspan(i, 100), clock.Now());
+    clock.Advance(milliseconds(100));
+  }
+  EXPECT_NEAR(bwe.loss_fraction(), 0.25, 0.02);
 }
 
 TEST(BandwidthEstimatorTest, GarbageFeedbackNeverBreaksTheEstimate) {

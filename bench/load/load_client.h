@@ -1,0 +1,145 @@
+#ifndef SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
+#define SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "bench/load/load_config.h"
+#include "bench/load/peer_connection.h"
+#include "bench/load/receive_meter.h"
+#include "bench/load/signaling_client.h"
+#include "bench/load/synthetic_stream.h"
+#include "bench/load/worker_stats.h"
+#include "transport/clock.h"
+#include "transport/dtls_context.h"
+
+namespace switchyard::bench {
+
+// What every client of one event-loop thread shares. All references outlive the clients.
+struct ClientEnvironment {
+  boost::asio::io_context& io;
+  const transport::Clock& clock;
+  const transport::DtlsContext& dtls;
+  const LoadConfig& config;
+  WebSocketUrl url;
+  transport::SocketAddress bind_address;
+  WorkerStats& stats;
+};
+
+// One simulated participant (one session: a rejoin after churn is a new LoadClient), doing
+// what the demo page does (api/web/signaling.js, publisher.js, subscriber.js):
+//  1. opens the signaling WebSocket and sends join with a token signed here (HS256, the
+//     server's API key and secret);
+//  2. publishers: on joined, offer a sendonly publisher PeerConnection (Opus, VP8 simulcast by
+//     rid), apply the answer, connect (ICE, DTLS client, SRTP) and start the synthetic streams;
+//     answer PLI/FIR with a keyframe of that encoding; send sender reports every second;
+//  3. subscribers: answer every subscribe offer on the subscriber PeerConnection (created on
+//     the first), connect, and measure every packet of every track (bench/load/receive_meter.h).
+// Join time is join sent → first media packet decrypted (subscribers) or → publisher
+// connected (publish-only clients).
+//
+// Single-threaded on its environment's io_context. Tick() drives timers and media; the owner
+// destroys the client only outside its callbacks (after finished()).
+class LoadClient final : public SignalingClient::Observer, public PeerConnection::Observer {
+ public:
+  LoadClient(ClientEnvironment& env, ClientPlan plan, int generation);
+  ~LoadClient() override;
+  LoadClient(const LoadClient&) = delete;
+  LoadClient& operator=(const LoadClient&) = delete;
+
+  void Start();
+  // Leaves gracefully: signaling leave + close, DTLS close_notify, sockets closed.
+  void Leave();
+  void Tick(transport::Timestamp now);
+
+  const ClientPlan& plan() const { return plan_; }
+  // Signaling joined and every PeerConnection it needs connected (a subscriber's once it got
+  // its first media).
+  bool connected() const;
+  bool failed() const { return failed_; }
+  bool left() const { return left_; }
+  bool finished() const { return failed_ || left_; }
+  const std::string& failure() const { return failure_; }
+  // Active tracks that delivered at least one packet / that exist now.
+  int tracks_with_media() const;
+  int ExpectedTracks() const { return expected_tracks_; }
+  // Current receive-side totals of this session (for the runner's per-second snapshot).
+  QualityTotals Quality() const;
+  std::optional<transport::Timestamp> started_at() const { return join_sent_at_; }
+
+ private:
+  struct TrackReceiver {
+    std::string mid;
+    std::string stream;
+    bool audio = false;
+    bool active = false;
+    uint32_t ssrc = 0;
+    std::optional<uint32_t> rtx_ssrc;
+    std::optional<uint32_t> source;
+    int current_layer = -1;
+    std::array<ReceiveMeter, 4> layers;
+    ReceiveMeter rtp;
+    SequenceUnwrapper rtp_unwrap;
+    uint64_t packets = 0;
+    bool got_media = false;
+  };
+
+  // SignalingClient::Observer
+  void OnSignalingOpen() override;
+  void OnSignalingMessage(const v1::ServerMessage& message) override;
+  void OnSignalingClosed(const std::string& why) override;
+  // PeerConnection::Observer
+  void OnPeerConnected(PeerConnection& pc) override;
+  void OnPeerFailed(PeerConnection& pc, const std::string& why) override;
+  void OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
+                 transport::Timestamp arrival) override;
+  void OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) override;
+
+  void OnJoined();
+  void OnPublishAnswer(const std::string& sdp);
+  void OnSubscribeOffer(const std::string& sdp);
+  void OnSubscriberRtp(std::span<uint8_t> packet, bool decrypted, transport::Timestamp arrival);
+  void OnPublisherRtcp(std::span<const uint8_t> compound);
+  void SendMedia(transport::Timestamp now);
+  void SendSenderReports(transport::Timestamp now);
+  void Fail(const std::string& why);
+  void ReleasePeerConnections();
+
+  ClientEnvironment& env_;
+  const ClientPlan plan_;
+  const int generation_;
+  const int expected_tracks_;
+  std::shared_ptr<SignalingClient> signaling_;
+  std::unique_ptr<PeerConnection> publisher_;
+  std::unique_ptr<PeerConnection> subscriber_;
+  std::unique_ptr<VideoSource> video_;
+  std::unique_ptr<AudioSource> audio_;
+  PublishOfferSpec offer_spec_;
+
+  std::vector<TrackReceiver> tracks_;
+  // SSRC -> index into tracks_, or -1 for an RTX SSRC.
+  absl::flat_hash_map<uint32_t, int> ssrc_to_track_;
+
+  std::optional<transport::Timestamp> start_at_;
+  std::optional<transport::Timestamp> join_sent_at_;
+  bool joined_ = false;
+  bool publisher_connected_ = false;
+  bool first_media_ = false;
+  bool failed_ = false;
+  bool left_ = false;
+  bool was_connected_ = false;
+  std::string failure_;
+  std::optional<transport::Timestamp> last_sender_report_;
+};
+
+}  // namespace switchyard::bench
+
+#endif  // SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
