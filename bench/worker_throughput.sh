@@ -77,7 +77,7 @@ rss_loaded=$(rss_mb)
 wait "$bench_pid" || true
 bench_pid=""
 
-summary=$(grep -E "loss |latency |subscribers " "$work/bench.out" | sed 's/  */ /g' | tr '\n' ';')
+summary=$(grep -E "loss |latency |join time |subscribers " "$work/bench.out" | sed 's/  */ /g' | tr '\n' ';')
 awk -v w="$workers" -v c0="$cpu0" -v c1="$cpu1" -v s0="$sent0" -v s1="$sent1" -v t0="$t0" \
   -v t1="$t1" -v ri="$rss_idle" -v rl="$rss_loaded" -v load="$*" -v sum="$summary" 'BEGIN {
     secs = t1 - t0; cpu = c1 - c0; pkts = s1 - s0;
