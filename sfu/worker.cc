@@ -175,6 +175,7 @@ Worker::Stats Worker::CollectStats() const {
   stats.socket = socket_->counters();
   stats.packets_relayed_out = packets_relayed_out_;
   stats.packets_relayed_in = packets_relayed_in_;
+  stats.mirrored_producers = mirrors_.size();
   for (size_t i = 0; i < stats.drops.size(); ++i) {
     stats.drops[i] = drops_.Get(static_cast<DropReason>(i));
   }

@@ -57,6 +57,7 @@ class Worker final : public TransportNetwork,
     transport::Duration event_loop_lag_max{0};
     uint64_t packets_relayed_out = 0;  // packet copies handed to other workers
     uint64_t packets_relayed_in = 0;   // packets other workers handed to this one
+    size_t mirrored_producers = 0;     // other workers' producers mirrored here now
   };
 
   // Binds the socket (so its address is known before Start()).
