@@ -1,22 +1,19 @@
 #ifndef SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
 #define SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
-#include "absl/container/flat_hash_map.h"
 #include "bench/load/load_config.h"
 #include "bench/load/peer_connection.h"
-#include "bench/load/receive_meter.h"
+#include "bench/load/publisher_media.h"
 #include "bench/load/signaling_client.h"
-#include "bench/load/synthetic_stream.h"
+#include "bench/load/subscriber_tracks.h"
 #include "bench/load/worker_stats.h"
 #include "transport/clock.h"
 #include "transport/dtls_context.h"
@@ -40,9 +37,11 @@ struct ClientEnvironment {
 //     server's API key and secret);
 //  2. publishers: on joined, offer a sendonly publisher PeerConnection (Opus, VP8 simulcast by
 //     rid), apply the answer, connect (ICE, DTLS client, SRTP) and start the synthetic streams;
-//     answer PLI/FIR with a keyframe of that encoding; send sender reports every second;
+//     answer PLI/FIR with a keyframe of that encoding; send sender reports every second
+//     (bench/load/publisher_media.h);
 //  3. subscribers: answer every subscribe offer on the subscriber PeerConnection (created on
-//     the first), connect, and measure every packet of every track (bench/load/receive_meter.h).
+//     the first), connect, and measure every packet of every track
+//     (bench/load/subscriber_tracks.h).
 // Join time is join sent → first media packet decrypted (subscribers) or → publisher
 // connected (publish-only clients).
 //
@@ -76,22 +75,6 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   std::optional<transport::Timestamp> started_at() const { return join_sent_at_; }
 
  private:
-  struct TrackReceiver {
-    std::string mid;
-    std::string stream;
-    bool audio = false;
-    bool active = false;
-    uint32_t ssrc = 0;
-    std::optional<uint32_t> rtx_ssrc;
-    std::optional<uint32_t> source;
-    int current_layer = -1;
-    std::array<ReceiveMeter, 4> layers;
-    ReceiveMeter rtp;
-    SequenceUnwrapper rtp_unwrap;
-    uint64_t packets = 0;
-    bool got_media = false;
-  };
-
   // SignalingClient::Observer
   void OnSignalingOpen() override;
   void OnSignalingMessage(const v1::ServerMessage& message) override;
@@ -106,10 +89,6 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   void OnJoined();
   void OnPublishAnswer(const std::string& sdp);
   void OnSubscribeOffer(const std::string& sdp);
-  void OnSubscriberRtp(std::span<uint8_t> packet, bool decrypted, transport::Timestamp arrival);
-  void OnPublisherRtcp(std::span<const uint8_t> compound);
-  void SendMedia(transport::Timestamp now);
-  void SendSenderReports(transport::Timestamp now);
   void Fail(const std::string& why);
   void ReleasePeerConnections();
 
@@ -120,13 +99,9 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   std::shared_ptr<SignalingClient> signaling_;
   std::unique_ptr<PeerConnection> publisher_;
   std::unique_ptr<PeerConnection> subscriber_;
-  std::unique_ptr<VideoSource> video_;
-  std::unique_ptr<AudioSource> audio_;
-  PublishOfferSpec offer_spec_;
-
-  std::vector<TrackReceiver> tracks_;
-  // SSRC -> index into tracks_, or -1 for an RTX SSRC.
-  absl::flat_hash_map<uint32_t, int> ssrc_to_track_;
+  // Created with the publisher PeerConnection (publishers only).
+  std::unique_ptr<PublisherMedia> media_;
+  SubscriberTracks tracks_;
 
   std::optional<transport::Timestamp> start_at_;
   std::optional<transport::Timestamp> join_sent_at_;
@@ -137,7 +112,6 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   bool left_ = false;
   bool was_connected_ = false;
   std::string failure_;
-  std::optional<transport::Timestamp> last_sender_report_;
 };
 
 }  // namespace switchyard::bench

@@ -17,9 +17,8 @@
 
 namespace switchyard::bench {
 
-// What one publishing participant sends, whatever server it talks to: the same streams as
-// LoadClient's (bench/load/load_client.cc, from which this is lifted so that the Janus target
-// sends byte for byte the same load):
+// What one publishing participant sends, whatever server it talks to: shared by LoadClient
+// (Switchyard) and JanusClient so that both targets get byte for byte the same load:
 //  * the offer spec: Opus + VP8 (one stream or rid simulcast per --video-layers), SSRCs
 //    derived from the client's index and generation;
 //  * the synthetic sources, created from the answer's header extension ids;

@@ -17,11 +17,11 @@
 namespace switchyard::bench {
 
 // The receive side of one subscribing participant, whatever server it talks to: the tracks the
-// server's offers announced and the measurement of every packet on them, exactly as LoadClient
-// measures (bench/load/load_client.cc, from which this is lifted so that both targets are
-// judged by the same meter): loss, duplicates and reordering per simulcast layer from the
-// payload stamp (or from the RTP sequence numbers with --decrypt-sample > 1), latency = kernel
-// arrival - stamp send time into the thread's histograms, misrouting checks.
+// server's offers announced and the measurement of every packet on them, shared by LoadClient
+// (Switchyard) and JanusClient so that both targets are judged by the same meter: loss,
+// duplicates and reordering per simulcast layer from the payload stamp (or from the RTP
+// sequence numbers with --decrypt-sample > 1), latency = kernel arrival - stamp send time into
+// the thread's histograms, misrouting checks.
 // Single-threaded, on the owning client's thread; no allocation per packet.
 class SubscriberTracks {
  public:
