@@ -24,6 +24,7 @@ Consumer::Consumer(Producer& producer, ConsumerSink& sink, DropCounters& drops,
   const size_t history = is_video_ ? kVideoSentHistory : kAudioSentHistory;
   sent_ = std::make_unique<SentPacket[]>(history);
   sent_mask_ = static_cast<uint16_t>(history - 1);
+  rewriter_.DropHistory();  // sent_ maps our sequence numbers back to the publisher's
   producer_.AddConsumer(this);
 }
 

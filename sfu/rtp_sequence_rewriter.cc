@@ -93,7 +93,7 @@ std::optional<RtpSequenceRewriter::Output> RtpSequenceRewriter::TryRewrite(
     highest_output_ = output;
     last_output_timestamp_ = out.timestamp;
   }
-  if (output > highest_output_ - kHistorySize) {  // else it would evict a newer entry
+  if (history_ && output > highest_output_ - kHistorySize) {  // else it would evict a newer entry
     history_[static_cast<size_t>(output % kHistorySize)] =
         HistoryEntry{output, sequence_number, source_};
   }
@@ -137,7 +137,7 @@ void RtpSequenceRewriter::SwitchSource(uint16_t first_sequence_number, uint32_t 
 
 std::optional<std::pair<uint16_t, int>> RtpSequenceRewriter::InputFor(
     uint16_t output_sequence_number) const {
-  if (highest_output_ < 0) return std::nullopt;
+  if (highest_output_ < 0 || !history_) return std::nullopt;
   const auto delta = static_cast<int16_t>(static_cast<uint16_t>(
       output_sequence_number - static_cast<uint16_t>(highest_output_)));
   const int64_t output = highest_output_ + delta;

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -85,8 +86,12 @@ class RtpSequenceRewriter {
                     std::optional<int> source = std::nullopt);
 
   // The (input sequence number, source label) an output sequence number was made from, for
-  // translating the subscriber's NACKs. nullopt when unknown or older than kHistorySize.
+  // translating the subscriber's NACKs. nullopt when unknown or older than kHistorySize, and
+  // always after DropHistory().
   std::optional<std::pair<uint16_t, int>> InputFor(uint16_t output_sequence_number) const;
+  // Frees InputFor()'s memory (8 KB) for users that keep the mapping themselves (Consumer's
+  // sent-packet history holds it with more per packet).
+  void DropHistory() { history_.reset(); }
 
   bool started() const { return started_; }
   int source() const { return source_; }
@@ -126,7 +131,7 @@ class RtpSequenceRewriter {
   std::array<OffsetChange, kOffsetHistorySize> offsets_{};
   int offset_count_ = 0;
   int offset_head_ = 0;
-  std::array<HistoryEntry, kHistorySize> history_{};
+  std::unique_ptr<HistoryEntry[]> history_ = std::make_unique<HistoryEntry[]>(kHistorySize);
 };
 
 }  // namespace switchyard::sfu
