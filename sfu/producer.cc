@@ -19,6 +19,8 @@ bool HasFeedback(const std::vector<rtc::Codec>& codecs, std::string_view fb) {
 // ~1 s of 2.5 Mbps video in 1200-byte packets; audio needs far less (50 pkt/s).
 constexpr size_t kVideoCachePackets = 512;
 constexpr size_t kAudioCachePackets = 128;
+// Where every cache starts; each grows (up to the sizes above) to hold a second of its stream.
+constexpr size_t kInitialCachePackets = 128;
 
 }  // namespace
 
@@ -42,7 +44,8 @@ Producer::Producer(const transport::Clock& clock, Owner& owner, ProducerParams p
   const bool video = params_.kind == rtc::MediaKind::kVideo;
   for (const auto& encoding : params_.encodings) {
     streams_.push_back(std::make_unique<RecvStream>(
-        encoding, clock_rate_, video ? kVideoCachePackets : kAudioCachePackets));
+        encoding, clock_rate_, video ? kVideoCachePackets : kAudioCachePackets,
+        kInitialCachePackets));
   }
   // Until measurements say otherwise, trust the publisher's order: Chromium lists simulcast
   // encodings low to high (q, h, f); RankLayers fixes stacks that list them the other way.

@@ -2,10 +2,11 @@
 
 namespace switchyard::sfu {
 
-RecvStream::RecvStream(EncodingParams params, uint32_t clock_rate, size_t cache_packets)
+RecvStream::RecvStream(EncodingParams params, uint32_t clock_rate, size_t cache_packets,
+                       size_t initial_cache_packets)
     : params_(std::move(params)),
       clock_rate_(clock_rate),
-      cache_(cache_packets),
+      cache_(cache_packets, initial_cache_packets),
       nack_(NackGenerator::Config{}),
       statistics_(clock_rate) {}
 

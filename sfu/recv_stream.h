@@ -33,7 +33,10 @@ class RecvStream {
   // packet the layer counts as inactive and is not selected (issue 3: detect within 1 s).
   static constexpr transport::Duration kInactiveAfter = std::chrono::milliseconds(1000);
 
-  RecvStream(EncodingParams params, uint32_t clock_rate, size_t cache_packets);
+  // The packet cache holds up to `cache_packets`, starting at `initial_cache_packets` (0: all)
+  // and growing with the stream's rate (RtpPacketCache).
+  RecvStream(EncodingParams params, uint32_t clock_rate, size_t cache_packets,
+             size_t initial_cache_packets = 0);
 
   EncodingParams& params() { return params_; }
   const EncodingParams& params() const { return params_; }

@@ -10,14 +10,34 @@ namespace {
 constexpr size_t kMaxCapacity = 32768;  // half the sequence space keeps unwrapping unambiguous
 constexpr int64_t kMaxDropout = 3000;
 
+size_t ClampCapacity(size_t packets) {
+  return std::bit_ceil(packets == 0 ? size_t{1} : packets > kMaxCapacity ? kMaxCapacity : packets);
+}
+
 }  // namespace
 
-RtpPacketCache::RtpPacketCache(size_t capacity_packets)
-    : capacity_(std::bit_ceil(capacity_packets == 0             ? size_t{1}
-                              : capacity_packets > kMaxCapacity ? kMaxCapacity
-                                                                : capacity_packets)),
+RtpPacketCache::RtpPacketCache(size_t capacity_packets, size_t initial_packets)
+    : max_capacity_(ClampCapacity(capacity_packets)),
+      capacity_(initial_packets == 0 ? max_capacity_
+                                     : std::min(ClampCapacity(initial_packets), max_capacity_)),
       slots_(std::make_unique<Slot[]>(capacity_)),
-      storage_(std::make_unique<uint8_t[]>(capacity_ * kMaxPacketSize)) {}
+      storage_(std::make_unique_for_overwrite<uint8_t[]>(capacity_ * kMaxPacketSize)) {}
+
+void RtpPacketCache::Grow() {
+  const size_t grown = capacity_ * 2;
+  auto slots = std::make_unique<Slot[]>(grown);
+  auto storage = std::make_unique_for_overwrite<uint8_t[]>(grown * kMaxPacketSize);
+  for (size_t i = 0; i < capacity_; ++i) {
+    const Slot& slot = slots_[i];
+    if (slot.extended_sequence < 0) continue;
+    const size_t index = static_cast<size_t>(slot.extended_sequence) & (grown - 1);
+    slots[index] = slot;
+    std::memcpy(&storage[index * kMaxPacketSize], &storage_[i * kMaxPacketSize], slot.size);
+  }
+  capacity_ = grown;
+  slots_ = std::move(slots);
+  storage_ = std::move(storage);
+}
 
 int64_t RtpPacketCache::Unwrap(uint16_t sequence_number) const {
   // The first packet starts one cycle up, so packets slightly older than it (reordering
@@ -42,7 +62,13 @@ void RtpPacketCache::Insert(std::span<const uint8_t> packet, uint16_t sequence_n
     extended = Unwrap(sequence_number);
   }
   if (extended > highest_) highest_ = extended;
-  const size_t index = static_cast<size_t>(extended) & (capacity_ - 1);
+  size_t index = static_cast<size_t>(extended) & (capacity_ - 1);
+  while (capacity_ < max_capacity_ && slots_[index].extended_sequence >= 0 &&
+         slots_[index].extended_sequence != extended &&
+         arrival - slots_[index].arrival < kKeepAtLeast) {
+    Grow();
+    index = static_cast<size_t>(extended) & (capacity_ - 1);
+  }
   Slot& slot = slots_[index];
   slot.extended_sequence = extended;
   slot.size = packet.size();

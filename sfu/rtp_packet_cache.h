@@ -18,8 +18,13 @@ namespace switchyard::sfu {
 //
 // Sizing: the default of 512 slots of 1500 bytes (768 KB) holds ~2 s of a 2.5 Mbps video stream
 // at 1200-byte packets (~260 packets/s), or ~1 s at 5 Mbps. Receivers stop NACKing a packet
-// after about a second (see NackGenerator), so older packets are useless anyway. All memory is
-// allocated once at construction; Insert and Get never allocate.
+// after about a second (see NackGenerator), so older packets are useless anyway.
+//
+// Growth: a cache may start smaller (`initial_packets`) and double, up to its capacity, when a
+// packet would evict one that arrived less than kKeepAtLeast ago: a 150 kbps simulcast layer
+// (~16 packets/s) keeps 128 slots (192 KB) while the 1.7 Mbps layer grows to what a second of
+// it needs. That allocates a few times per stream (each doubling), never per packet otherwise;
+// Get never allocates. Storage pages are not touched before packets land in them.
 //
 // Slot = extended sequence number modulo the capacity (rounded up to a power of two so that the
 // mapping stays continuous across the 16-bit wrap). Each slot remembers the extended sequence
@@ -30,8 +35,11 @@ class RtpPacketCache {
   // Largest packet stored (a typical path MTU); larger packets are not cached.
   static constexpr size_t kMaxPacketSize = 1500;
 
-  // `capacity_packets` is rounded up to a power of two within [1, 32768].
-  explicit RtpPacketCache(size_t capacity_packets = 512);
+  static constexpr transport::Duration kKeepAtLeast = std::chrono::seconds(1);
+
+  // `capacity_packets` (the most slots) is rounded up to a power of two within [1, 32768];
+  // `initial_packets` likewise, at most the capacity; 0 = start at the capacity.
+  explicit RtpPacketCache(size_t capacity_packets = 512, size_t initial_packets = 0);
 
   // Copies `packet` into the slot of `sequence_number`, replacing what was there. Ignored when
   // the packet is larger than kMaxPacketSize or empty, or when it is so old (a capacity or more
@@ -48,7 +56,9 @@ class RtpPacketCache {
   std::optional<transport::Timestamp> ArrivalTime(uint16_t sequence_number) const;
 
   void Clear();
+  // Slots now (grows up to max_capacity()).
   size_t capacity() const { return capacity_; }
+  size_t max_capacity() const { return max_capacity_; }
 
  private:
   struct Slot {
@@ -61,7 +71,9 @@ class RtpPacketCache {
   int64_t Find(uint16_t sequence_number) const;
   // Unwraps relative to the newest inserted sequence number.
   int64_t Unwrap(uint16_t sequence_number) const;
+  void Grow();
 
+  size_t max_capacity_;
   size_t capacity_;
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<uint8_t[]> storage_;  // capacity_ * kMaxPacketSize bytes

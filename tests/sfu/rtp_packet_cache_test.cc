@@ -122,5 +122,38 @@ TEST(RtpPacketCacheTest, ArrivalTimeAndClear) {
   EXPECT_TRUE(Holds(cache, 40000));
 }
 
+
+// A cache that starts small grows (only) when it would otherwise evict a packet younger than
+// kKeepAtLeast: a slow stream keeps its initial size, a fast one grows to hold a second of it,
+// never beyond the capacity, and every packet inserted so far stays retrievable across growth.
+TEST(RtpPacketCacheTest, GrowsToHoldOneSecondOfTheStream) {
+  const Timestamp start = kStart;
+  RtpPacketCache slow(512, 128);
+  EXPECT_EQ(slow.capacity(), 128u);
+  EXPECT_EQ(slow.max_capacity(), 512u);
+  for (int i = 0; i < 1000; ++i) {  // 20 packets/s for 50 s
+    slow.Insert(PacketFor(static_cast<uint16_t>(i)), static_cast<uint16_t>(i),
+                start + std::chrono::milliseconds(50 * i));
+  }
+  EXPECT_EQ(slow.capacity(), 128u);
+
+  RtpPacketCache fast(512, 128);
+  for (int i = 0; i < 300; ++i) {  // 300 packets/s for 1 s
+    fast.Insert(PacketFor(static_cast<uint16_t>(i)), static_cast<uint16_t>(i),
+                start + std::chrono::microseconds(3333 * i));
+  }
+  EXPECT_EQ(fast.capacity(), 512u);  // 128 -> 256 -> 512
+  for (int i = 0; i < 300; ++i) EXPECT_TRUE(Holds(fast, static_cast<uint16_t>(i))) << i;
+
+  RtpPacketCache capped(256, 128);
+  for (int i = 0; i < 2000; ++i) {  // 2000 packets/s: more than the cap can hold
+    capped.Insert(PacketFor(static_cast<uint16_t>(i)), static_cast<uint16_t>(i),
+                  start + std::chrono::microseconds(500 * i));
+  }
+  EXPECT_EQ(capped.capacity(), 256u);
+  EXPECT_TRUE(Holds(capped, 1999));
+  EXPECT_FALSE(Holds(capped, 1999 - 256));
+}
+
 }  // namespace
 }  // namespace switchyard::sfu

@@ -339,6 +339,10 @@ TEST(WorkerPoolTest, ForwardingAllocatesNothingPerPacket) {
   }
   ASSERT_GE(received(bob), 200u);
   ASSERT_GE(received(carol), 200u);
+  // One burst at the measured window's rate, so the packet caches have grown to hold a second
+  // of these streams (RtpPacketCache doubles a few times per stream as its rate rises, then
+  // never again).
+  send(1500, /*keyframe_first=*/false);
   // Let stragglers land: quiet for 100 ms.
   for (int quiet = 0; quiet < 20;) {
     const uint64_t before = received(bob) + received(carol);
