@@ -22,10 +22,19 @@ absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json) {
 }
 
 std::string EncodeServerMessage(const ServerMessage& message) {
+  struct Memo {
+    std::string binary;
+    std::string json;
+  };
+  thread_local Memo last;
+  std::string binary;
+  const bool keyed = message.SerializeToString(&binary);
+  if (keyed && !last.binary.empty() && binary == last.binary) return last.json;
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (keyed) last = Memo{std::move(binary), out};
   return out;
 }
 

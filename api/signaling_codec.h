@@ -22,6 +22,10 @@ inline constexpr size_t kMaxSignalingMessageSize = 320 * 1024;
 
 // Decodes one client message (protobuf canonical JSON). Errors name what was wrong.
 absl::StatusOr<ClientMessage> DecodeClientMessage(const std::string& json);
+// Canonical JSON with default values printed. Broadcasts (active speakers every 100 ms, joins,
+// mutes, room updates) reach every session of a room back to back on the control thread, so
+// the last encoding is remembered per thread and reused when the next message is the same
+// (compared by its binary serialization, ~20x cheaper than printing JSON).
 std::string EncodeServerMessage(const ServerMessage& message);
 // Room names: 1-64 of [A-Za-z0-9._-]. Display names: 1-64 bytes of valid UTF-8 without control
 // characters.

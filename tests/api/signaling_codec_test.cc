@@ -59,6 +59,33 @@ TEST(EncodeServerMessageTest, UsesCanonicalJsonNames) {
   EXPECT_NE(json.find(R"("trackId":"p2-0")"), std::string::npos) << json;
 }
 
+// Broadcasts reuse the last encoding; a different message in between, or one that differs in
+// a single field, must never get a stale one.
+TEST(EncodeServerMessageTest, RepeatedMessagesEncodeTheSameAndOthersAreNeverStale) {
+  ServerMessage a;
+  a.mutable_active_speakers()->add_participant_ids("alice");
+  ServerMessage b = a;
+  b.mutable_active_speakers()->add_participant_ids("bob");
+  ServerMessage muted;
+  muted.mutable_track_muted()->set_participant_id("alice");
+  muted.mutable_track_muted()->set_track_id("alice-1");
+  ServerMessage unmuted = muted;
+  unmuted.mutable_track_muted()->set_muted(false);
+  muted.mutable_track_muted()->set_muted(true);
+
+  const std::string a_json = EncodeServerMessage(a);
+  EXPECT_EQ(a_json, R"({"activeSpeakers":{"participantIds":["alice"]}})");
+  EXPECT_EQ(EncodeServerMessage(a), a_json);
+  EXPECT_EQ(EncodeServerMessage(b), R"({"activeSpeakers":{"participantIds":["alice","bob"]}})");
+  EXPECT_EQ(EncodeServerMessage(a), a_json);
+  const std::string muted_json = EncodeServerMessage(muted);
+  EXPECT_NE(muted_json.find(R"("muted":true)"), std::string::npos);
+  const std::string unmuted_json = EncodeServerMessage(unmuted);
+  EXPECT_NE(unmuted_json.find(R"("muted":false)"), std::string::npos);
+  EXPECT_EQ(EncodeServerMessage(muted), muted_json);
+  EXPECT_EQ(EncodeServerMessage(ServerMessage()), "{}");
+}
+
 TEST(ValidateTest, RoomNames) {
   EXPECT_TRUE(ValidateRoomName("team-standup_2.0").ok());
   EXPECT_FALSE(ValidateRoomName("").ok());
