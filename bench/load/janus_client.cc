@@ -28,7 +28,7 @@ std::string_view RequestName(int request) {
 
 JanusClient::JanusClient(ClientEnvironment& env, const HttpUrl& url, ClientPlan plan,
                          int generation)
-    : env_(env),
+    : MediaSession(env),
       url_(url),
       plan_(std::move(plan)),
       generation_(generation),
@@ -39,11 +39,6 @@ JanusClient::~JanusClient() {
   env_.stats.retired.Add(Quality());
   if (channel_) channel_->Close();
   ReleasePeerConnections();
-}
-
-void JanusClient::ReleasePeerConnections() {
-  if (publisher_) publisher_->Close();
-  if (subscriber_) subscriber_->Close();
 }
 
 std::string JanusClient::NewTransaction(Request request) {
@@ -274,41 +269,8 @@ void JanusClient::OnSubscribeOffer(const std::string& sdp) {
   }
 }
 
-void JanusClient::OnPeerConnected(PeerConnection& pc) {
-  if (&pc != publisher_.get() || publisher_connected_) return;
-  publisher_connected_ = true;
-  const transport::Timestamp now = env_.clock.Now();
-  if (join_sent_at_) {
-    env_.stats.new_publish_us.push_back(static_cast<uint64_t>((now - *join_sent_at_).count()));
-  }
-  media_->Start(now);
-}
-
-void JanusClient::OnPeerFailed(PeerConnection& pc, const std::string& why) {
-  Fail((&pc == publisher_.get() ? "publisher: " : "subscriber: ") + why);
-}
-
-void JanusClient::OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
-                            transport::Timestamp arrival) {
-  if (&pc != subscriber_.get()) return;
-  if (tracks_.OnRtp(packet, decrypted, arrival, env_.stats) && !first_media_) {
-    first_media_ = true;
-    if (join_sent_at_) {
-      env_.stats.new_join_us.push_back(static_cast<uint64_t>((arrival - *join_sent_at_).count()));
-    }
-  }
-}
-
-void JanusClient::OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) {
-  if (&pc == publisher_.get() && media_) media_->OnRtcp(compound, env_.stats.counters);
-}
-
 void JanusClient::Tick(transport::Timestamp now) {
-  if (finished()) return;
-  if (publisher_) publisher_->OnTimer(now);
-  if (subscriber_) subscriber_->OnTimer(now);
-  if (finished()) return;
-  if (publisher_connected_) media_->Send(*publisher_, now);
+  if (!TickMedia(now)) return;
   if (session_id_ != 0 && last_keepalive_ && now - *last_keepalive_ >= kKeepaliveInterval) {
     last_keepalive_ = now;
     SendToSession(Request::kKeepalive, &JanusKeepaliveRequest);

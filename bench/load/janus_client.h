@@ -12,6 +12,7 @@
 #include "bench/load/janus_api.h"
 #include "bench/load/janus_http_channel.h"
 #include "bench/load/load_client.h"
+#include "bench/load/media_session.h"
 #include "bench/load/participant.h"
 #include "bench/load/peer_connection.h"
 #include "bench/load/publisher_media.h"
@@ -32,13 +33,14 @@ namespace switchyard::bench {
 //     "start". Publishers that also subscribe (meeting) attach a second handle and subscribe to
 //     the publishers announced on the join and in later events ("subscribe" renegotiates);
 //     one subscription change is in flight at a time.
-// Join time is the first request (session create) sent → first media decrypted (subscribers) or
+// The PeerConnections and media are its MediaSession's (bench/load/media_session.h). Join time
+// is the first request (session create) sent → first media decrypted (subscribers) or
 // → publisher connected (publish-only). Leave destroys the Janus session and closes DTLS.
 //
 // Single-threaded on its environment's io_context; destroyed only outside its callbacks.
 class JanusClient final : public Participant,
                           public JanusHttpChannel::Observer,
-                          public PeerConnection::Observer {
+                          public MediaSession {
  public:
   JanusClient(ClientEnvironment& env, const HttpUrl& url, ClientPlan plan, int generation);
   ~JanusClient() override;
@@ -80,12 +82,6 @@ class JanusClient final : public Participant,
   // JanusHttpChannel::Observer
   void OnJanusBody(const std::string& body) override;
   void OnJanusChannelFailed(const std::string& why) override;
-  // PeerConnection::Observer
-  void OnPeerConnected(PeerConnection& pc) override;
-  void OnPeerFailed(PeerConnection& pc, const std::string& why) override;
-  void OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
-                 transport::Timestamp arrival) override;
-  void OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) override;
 
   // Registers a transaction for `request` and returns its id.
   std::string NewTransaction(Request request);
@@ -103,10 +99,8 @@ class JanusClient final : public Participant,
   void AddFeeds(const std::vector<uint64_t>& feeds);
   void MaybeSubscribe();
   void OnSubscribeOffer(const std::string& sdp);
-  void Fail(const std::string& why);
-  void ReleasePeerConnections();
+  void Fail(const std::string& why) override;
 
-  ClientEnvironment& env_;
   const HttpUrl url_;
   const ClientPlan plan_;
   const int generation_;
@@ -127,16 +121,8 @@ class JanusClient final : public Participant,
   std::optional<transport::Timestamp> list_again_at_;
   std::optional<transport::Timestamp> last_keepalive_;
 
-  std::unique_ptr<PeerConnection> publisher_;
-  std::unique_ptr<PeerConnection> subscriber_;
-  std::unique_ptr<PublisherMedia> media_;
-  SubscriberTracks tracks_;
-
   std::optional<transport::Timestamp> start_at_;
-  std::optional<transport::Timestamp> join_sent_at_;
   bool joined_ = false;
-  bool publisher_connected_ = false;
-  bool first_media_ = false;
   bool failed_ = false;
   bool left_ = false;
   bool was_connected_ = false;

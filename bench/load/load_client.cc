@@ -15,7 +15,7 @@ constexpr int64_t kTokenLifetimeSeconds = 24 * 3600;
 }  // namespace
 
 LoadClient::LoadClient(ClientEnvironment& env, ClientPlan plan, int generation)
-    : env_(env),
+    : MediaSession(env),
       plan_(std::move(plan)),
       generation_(generation),
       expected_tracks_(bench::ExpectedTracks(env.config, plan_)) {}
@@ -24,11 +24,6 @@ LoadClient::~LoadClient() {
   env_.stats.retired.Add(Quality());
   if (signaling_) signaling_->Close();
   ReleasePeerConnections();
-}
-
-void LoadClient::ReleasePeerConnections() {
-  if (publisher_) publisher_->Close();
-  if (subscriber_) subscriber_->Close();
 }
 
 void LoadClient::Start() {
@@ -144,41 +139,8 @@ void LoadClient::OnSubscribeOffer(const std::string& sdp) {
   }
 }
 
-void LoadClient::OnPeerConnected(PeerConnection& pc) {
-  if (&pc != publisher_.get() || publisher_connected_) return;
-  publisher_connected_ = true;
-  const transport::Timestamp now = env_.clock.Now();
-  if (join_sent_at_) {
-    env_.stats.new_publish_us.push_back(static_cast<uint64_t>((now - *join_sent_at_).count()));
-  }
-  media_->Start(now);
-}
-
-void LoadClient::OnPeerFailed(PeerConnection& pc, const std::string& why) {
-  Fail((&pc == publisher_.get() ? "publisher: " : "subscriber: ") + why);
-}
-
-void LoadClient::OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
-                           transport::Timestamp arrival) {
-  if (&pc != subscriber_.get()) return;
-  if (tracks_.OnRtp(packet, decrypted, arrival, env_.stats) && !first_media_) {
-    first_media_ = true;
-    if (join_sent_at_) {
-      env_.stats.new_join_us.push_back(static_cast<uint64_t>((arrival - *join_sent_at_).count()));
-    }
-  }
-}
-
-void LoadClient::OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) {
-  if (&pc == publisher_.get() && media_) media_->OnRtcp(compound, env_.stats.counters);
-}
-
 void LoadClient::Tick(transport::Timestamp now) {
-  if (finished()) return;
-  if (publisher_) publisher_->OnTimer(now);
-  if (subscriber_) subscriber_->OnTimer(now);
-  if (finished()) return;
-  if (publisher_connected_) media_->Send(*publisher_, now);
+  if (!TickMedia(now)) return;
   if (!was_connected_) {
     if (connected()) {
       was_connected_ = true;

@@ -1,35 +1,17 @@
 #ifndef SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
 #define SWITCHYARD_BENCH_LOAD_LOAD_CLIENT_H_
 
-#include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
 #include "bench/load/load_config.h"
-#include "bench/load/peer_connection.h"
-#include "bench/load/publisher_media.h"
+#include "bench/load/media_session.h"
 #include "bench/load/signaling_client.h"
-#include "bench/load/subscriber_tracks.h"
 #include "bench/load/worker_stats.h"
 #include "transport/clock.h"
-#include "transport/dtls_context.h"
 
 namespace switchyard::bench {
-
-// What every client of one event-loop thread shares. All references outlive the clients.
-struct ClientEnvironment {
-  boost::asio::io_context& io;
-  const transport::Clock& clock;
-  const transport::DtlsContext& dtls;
-  const LoadConfig& config;
-  WebSocketUrl url;
-  transport::SocketAddress bind_address;
-  WorkerStats& stats;
-};
 
 // One simulated participant (one session: a rejoin after churn is a new LoadClient), doing
 // what the demo page does (api/web/signaling.js, publisher.js, subscriber.js):
@@ -42,12 +24,13 @@ struct ClientEnvironment {
 //  3. subscribers: answer every subscribe offer on the subscriber PeerConnection (created on
 //     the first), connect, and measure every packet of every track
 //     (bench/load/subscriber_tracks.h).
-// Join time is join sent → first media packet decrypted (subscribers) or → publisher
-// connected (publish-only clients).
+// The PeerConnections and media are its MediaSession's (bench/load/media_session.h). Join time
+// is join sent → first media packet decrypted (subscribers) or → publisher connected
+// (publish-only clients).
 //
 // Single-threaded on its environment's io_context. Tick() drives timers and media; the owner
 // destroys the client only outside its callbacks (after finished()).
-class LoadClient final : public SignalingClient::Observer, public PeerConnection::Observer {
+class LoadClient final : public SignalingClient::Observer, public MediaSession {
  public:
   LoadClient(ClientEnvironment& env, ClientPlan plan, int generation);
   ~LoadClient() override;
@@ -65,7 +48,7 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   bool connected() const;
   bool failed() const { return failed_; }
   bool left() const { return left_; }
-  bool finished() const { return failed_ || left_; }
+  bool finished() const override { return failed_ || left_; }
   const std::string& failure() const { return failure_; }
   // Active tracks that delivered at least one packet / that exist now.
   int tracks_with_media() const;
@@ -79,35 +62,19 @@ class LoadClient final : public SignalingClient::Observer, public PeerConnection
   void OnSignalingOpen() override;
   void OnSignalingMessage(const v1::ServerMessage& message) override;
   void OnSignalingClosed(const std::string& why) override;
-  // PeerConnection::Observer
-  void OnPeerConnected(PeerConnection& pc) override;
-  void OnPeerFailed(PeerConnection& pc, const std::string& why) override;
-  void OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
-                 transport::Timestamp arrival) override;
-  void OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) override;
 
   void OnJoined();
   void OnPublishAnswer(const std::string& sdp);
   void OnSubscribeOffer(const std::string& sdp);
-  void Fail(const std::string& why);
-  void ReleasePeerConnections();
+  void Fail(const std::string& why) override;
 
-  ClientEnvironment& env_;
   const ClientPlan plan_;
   const int generation_;
   const int expected_tracks_;
   std::shared_ptr<SignalingClient> signaling_;
-  std::unique_ptr<PeerConnection> publisher_;
-  std::unique_ptr<PeerConnection> subscriber_;
-  // Created with the publisher PeerConnection (publishers only).
-  std::unique_ptr<PublisherMedia> media_;
-  SubscriberTracks tracks_;
 
   std::optional<transport::Timestamp> start_at_;
-  std::optional<transport::Timestamp> join_sent_at_;
   bool joined_ = false;
-  bool publisher_connected_ = false;
-  bool first_media_ = false;
   bool failed_ = false;
   bool left_ = false;
   bool was_connected_ = false;

@@ -1,0 +1,48 @@
+#include "bench/load/media_session.h"
+
+namespace switchyard::bench {
+
+bool MediaSession::TickMedia(transport::Timestamp now) {
+  if (finished()) return false;
+  if (publisher_) publisher_->OnTimer(now);
+  if (subscriber_) subscriber_->OnTimer(now);
+  if (finished()) return false;
+  if (publisher_connected_) media_->Send(*publisher_, now);
+  return true;
+}
+
+void MediaSession::ReleasePeerConnections() {
+  if (publisher_) publisher_->Close();
+  if (subscriber_) subscriber_->Close();
+}
+
+void MediaSession::OnPeerConnected(PeerConnection& pc) {
+  if (&pc != publisher_.get() || publisher_connected_) return;
+  publisher_connected_ = true;
+  const transport::Timestamp now = env_.clock.Now();
+  if (join_sent_at_) {
+    env_.stats.new_publish_us.push_back(static_cast<uint64_t>((now - *join_sent_at_).count()));
+  }
+  media_->Start(now);
+}
+
+void MediaSession::OnPeerFailed(PeerConnection& pc, const std::string& why) {
+  Fail((&pc == publisher_.get() ? "publisher: " : "subscriber: ") + why);
+}
+
+void MediaSession::OnPeerRtp(PeerConnection& pc, std::span<uint8_t> packet, bool decrypted,
+                             transport::Timestamp arrival) {
+  if (&pc != subscriber_.get()) return;
+  if (tracks_.OnRtp(packet, decrypted, arrival, env_.stats) && !first_media_) {
+    first_media_ = true;
+    if (join_sent_at_) {
+      env_.stats.new_join_us.push_back(static_cast<uint64_t>((arrival - *join_sent_at_).count()));
+    }
+  }
+}
+
+void MediaSession::OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compound) {
+  if (&pc == publisher_.get() && media_) media_->OnRtcp(compound, env_.stats.counters);
+}
+
+}  // namespace switchyard::bench
