@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/allocation_counter.h"
 #include "rtc/keyframe_detector.h"
 #include "rtc/rtcp_builder.h"
 #include "rtc/rtcp_packet.h"
@@ -41,62 +42,6 @@
 #include "transport/packet_demux.h"
 #include "transport/stun_message.h"
 
-namespace {
-
-std::atomic<uint64_t> g_allocations{0};
-std::atomic<uint64_t> g_ssl_allocations{0};
-
-// Out of line: inlined, GCC 12 sees malloc meet free at a new/delete pair and raises a false
-// -Wmismatched-new-delete (tests/sfu/allocation_counter.cc does the same).
-[[gnu::noinline]] void* CountedAllocate(std::size_t size, std::size_t alignment) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (size == 0) size = 1;
-  if (alignment <= alignof(std::max_align_t)) return std::malloc(size);
-  void* p = nullptr;
-  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
-}
-void* CountedAllocateOrThrow(std::size_t size, std::size_t alignment) {
-  if (void* p = CountedAllocate(size, alignment)) return p;
-  throw std::bad_alloc();
-}
-
-void* CountingSslMalloc(size_t size, const char*, int) {
-  g_ssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size);
-}
-void* CountingSslRealloc(void* p, size_t size, const char*, int) {
-  g_ssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(p, size);
-}
-void CountingSslFree(void* p, const char*, int) { std::free(p); }
-// Must run before OpenSSL's first allocation.
-const bool kSslCounted =
-    CRYPTO_set_mem_functions(CountingSslMalloc, CountingSslRealloc, CountingSslFree) == 1;
-
-}  // namespace
-
-void* operator new(std::size_t size) { return CountedAllocateOrThrow(size, 0); }
-void* operator new[](std::size_t size) { return CountedAllocateOrThrow(size, 0); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return CountedAllocate(size, 0);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return CountedAllocate(size, 0);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return CountedAllocateOrThrow(size, static_cast<std::size_t>(alignment));
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return CountedAllocateOrThrow(size, static_cast<std::size_t>(alignment));
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete(void* p, std::align_val_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { operator delete(p); }
 
 namespace switchyard {
 namespace {
@@ -117,14 +62,14 @@ void Run(benchmark::State& state, size_t bytes_per_iteration, Body body) {
     }
   }
   constexpr int kAllocationRuns = 1000;
-  const uint64_t before = g_allocations.load();
-  const uint64_t ssl_before = g_ssl_allocations.load();
+  const uint64_t before = switchyard::bench::OperatorNewCalls();
+  const uint64_t ssl_before = switchyard::bench::OpenSslAllocations();
   for (int i = 0; i < kAllocationRuns; ++i) body();
   state.counters["allocs/op"] =
-      static_cast<double>(g_allocations.load() - before) / kAllocationRuns;
+      static_cast<double>(switchyard::bench::OperatorNewCalls() - before) / kAllocationRuns;
   state.counters["ssl_allocs/op"] =
-      static_cast<double>(g_ssl_allocations.load() - ssl_before) / kAllocationRuns;
-  if (!kSslCounted) state.SetLabel("OpenSSL allocations not counted");
+      static_cast<double>(switchyard::bench::OpenSslAllocations() - ssl_before) / kAllocationRuns;
+  if (!switchyard::bench::OpenSslAllocationsCounted()) state.SetLabel("OpenSSL allocations not counted");
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes_per_iteration));
 }
 

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/allocation_counter.h"
 #include "rtc/rtp_packet.h"
 #include "rtc/session_description.h"
 #include "sfu/bandwidth_estimator.h"
@@ -47,62 +48,6 @@
 #include "transport/srtp_transform.h"
 #include "transport/udp_socket.h"
 
-namespace {
-
-std::atomic<uint64_t> g_allocations{0};
-std::atomic<uint64_t> g_ssl_allocations{0};
-
-// Out of line: inlined, GCC 12 sees malloc meet free at a new/delete pair and raises a false
-// -Wmismatched-new-delete (tests/sfu/allocation_counter.cc does the same).
-[[gnu::noinline]] void* CountedAllocate(std::size_t size, std::size_t alignment) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (size == 0) size = 1;
-  if (alignment <= alignof(std::max_align_t)) return std::malloc(size);
-  void* p = nullptr;
-  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
-}
-void* CountedAllocateOrThrow(std::size_t size, std::size_t alignment) {
-  if (void* p = CountedAllocate(size, alignment)) return p;
-  throw std::bad_alloc();
-}
-
-void* CountingSslMalloc(size_t size, const char*, int) {
-  g_ssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size);
-}
-void* CountingSslRealloc(void* p, size_t size, const char*, int) {
-  g_ssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(p, size);
-}
-void CountingSslFree(void* p, const char*, int) { std::free(p); }
-// Must run before OpenSSL's first allocation.
-const bool kSslCounted =
-    CRYPTO_set_mem_functions(CountingSslMalloc, CountingSslRealloc, CountingSslFree) == 1;
-
-}  // namespace
-
-void* operator new(std::size_t size) { return CountedAllocateOrThrow(size, 0); }
-void* operator new[](std::size_t size) { return CountedAllocateOrThrow(size, 0); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return CountedAllocate(size, 0);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return CountedAllocate(size, 0);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  return CountedAllocateOrThrow(size, static_cast<std::size_t>(alignment));
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-  return CountedAllocateOrThrow(size, static_cast<std::size_t>(alignment));
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete(void* p, std::align_val_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { operator delete(p); }
 
 namespace switchyard::sfu {
 namespace {
@@ -488,7 +433,7 @@ void Report(benchmark::State& state, const Router& router, uint64_t forwarded_be
       benchmark::Counter(forwarded, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["allocs/fwd"] = static_cast<double>(allocations.heap) / forwarded;
   state.counters["ssl_allocs/fwd"] = static_cast<double>(allocations.ssl) / forwarded;
-  if (!kSslCounted) state.SetLabel("OpenSSL allocations not counted");
+  if (!switchyard::bench::OpenSslAllocationsCounted()) state.SetLabel("OpenSSL allocations not counted");
 }
 
 // Per incoming packet: patch the next template, parse, Producer::OnRtp (fan-out to every
@@ -503,11 +448,11 @@ void BM_Forward(benchmark::State& state, StreamKind stream, SinkKind sink) {
   const uint64_t bytes_before = router.forwarded_bytes();
   AllocationCount allocations;
   for (auto _ : state) {
-    const uint64_t heap = g_allocations.load(std::memory_order_relaxed);
-    const uint64_t ssl = g_ssl_allocations.load(std::memory_order_relaxed);
+    const uint64_t heap = switchyard::bench::OperatorNewCalls();
+    const uint64_t ssl = switchyard::bench::OpenSslAllocations();
     router.Feed();
-    allocations.heap += g_allocations.load(std::memory_order_relaxed) - heap;
-    allocations.ssl += g_ssl_allocations.load(std::memory_order_relaxed) - ssl;
+    allocations.heap += switchyard::bench::OperatorNewCalls() - heap;
+    allocations.ssl += switchyard::bench::OpenSslAllocations() - ssl;
   }
   Report(state, router, forwarded_before, bytes_before, allocations);
 }
@@ -576,11 +521,11 @@ void BM_Ingress(benchmark::State& state, StreamKind stream, SrtpProfile profile,
       next = 0;
       state.ResumeTiming();
     }
-    const uint64_t heap = g_allocations.load(std::memory_order_relaxed);
-    const uint64_t ssl = g_ssl_allocations.load(std::memory_order_relaxed);
+    const uint64_t heap = switchyard::bench::OperatorNewCalls();
+    const uint64_t ssl = switchyard::bench::OpenSslAllocations();
     if (!ingest(wire[next++])) ++failures;
-    allocations.heap += g_allocations.load(std::memory_order_relaxed) - heap;
-    allocations.ssl += g_ssl_allocations.load(std::memory_order_relaxed) - ssl;
+    allocations.heap += switchyard::bench::OperatorNewCalls() - heap;
+    allocations.ssl += switchyard::bench::OpenSslAllocations() - ssl;
   }
   if (failures != 0) {
     state.SkipWithError("unprotect or parse failed");
