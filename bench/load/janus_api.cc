@@ -1,5 +1,7 @@
 #include "bench/load/janus_api.h"
 
+#include "bench/load/signaling_client.h"
+
 #include <charconv>
 #include <cmath>
 
@@ -116,41 +118,10 @@ JanusMessage FromObject(const Struct& object) {
 }  // namespace
 
 absl::StatusOr<HttpUrl> ParseHttpUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!std::string_view(url).starts_with(kScheme)) {
-    return absl::InvalidArgumentError("expected http://host:port/path, got \"" + url + "\"");
-  }
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
-  HttpUrl out;
-  const size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  auto parsed = ParseSchemeUrl(url, "http://");
+  if (!parsed.ok()) return parsed.status();
+  HttpUrl out{std::move(parsed->host), parsed->port, std::move(parsed->target)};
   while (out.path.size() > 1 && out.path.back() == '/') out.path.pop_back();
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return absl::InvalidArgumentError("bad IPv6 host in " + url);
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (authority.starts_with(":")) port_text = authority.substr(1);
-  } else {
-    const size_t colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (out.host.empty()) return absl::InvalidArgumentError("no host in " + url);
-  if (!port_text.empty()) {
-    unsigned value = 0;
-    auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
-        value > 65535) {
-      return absl::InvalidArgumentError("bad port in " + url);
-    }
-    out.port = static_cast<uint16_t>(value);
-  }
   return out;
 }
 

@@ -331,15 +331,7 @@ void JanusClient::Leave() {
 }
 
 void JanusClient::Fail(const std::string& why) {
-  if (finished()) return;
-  failed_ = true;
-  failure_ = why;
-  if (was_connected_) {
-    ++env_.stats.disconnects;
-  } else {
-    ++env_.stats.connect_failures;
-  }
-  ++env_.stats.failure_reasons[why];
+  if (!RecordFailure(why)) return;
   if (channel_) channel_->Close();
   ReleasePeerConnections();
 }

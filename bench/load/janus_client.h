@@ -123,10 +123,6 @@ class JanusClient final : public Participant,
 
   std::optional<transport::Timestamp> start_at_;
   bool joined_ = false;
-  bool failed_ = false;
-  bool left_ = false;
-  bool was_connected_ = false;
-  std::string failure_;
 };
 
 }  // namespace switchyard::bench

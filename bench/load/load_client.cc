@@ -199,15 +199,7 @@ void LoadClient::Leave() {
 }
 
 void LoadClient::Fail(const std::string& why) {
-  if (finished()) return;
-  failed_ = true;
-  failure_ = why;
-  if (was_connected_) {
-    ++env_.stats.disconnects;
-  } else {
-    ++env_.stats.connect_failures;
-  }
-  ++env_.stats.failure_reasons[why];
+  if (!RecordFailure(why)) return;
   if (signaling_) signaling_->Close();
   ReleasePeerConnections();
 }

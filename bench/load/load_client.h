@@ -75,10 +75,6 @@ class LoadClient final : public SignalingClient::Observer, public MediaSession {
 
   std::optional<transport::Timestamp> start_at_;
   bool joined_ = false;
-  bool failed_ = false;
-  bool left_ = false;
-  bool was_connected_ = false;
-  std::string failure_;
 };
 
 }  // namespace switchyard::bench

@@ -45,4 +45,17 @@ void MediaSession::OnPeerRtcp(PeerConnection& pc, std::span<const uint8_t> compo
   if (&pc == publisher_.get() && media_) media_->OnRtcp(compound, env_.stats.counters);
 }
 
+bool MediaSession::RecordFailure(const std::string& why) {
+  if (finished()) return false;
+  failed_ = true;
+  failure_ = why;
+  if (was_connected_) {
+    ++env_.stats.disconnects;
+  } else {
+    ++env_.stats.connect_failures;
+  }
+  ++env_.stats.failure_reasons[why];
+  return true;
+}
+
 }  // namespace switchyard::bench

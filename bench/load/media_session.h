@@ -61,6 +61,11 @@ class MediaSession : public PeerConnection::Observer {
   bool TickMedia(transport::Timestamp now);
   // Closes both PeerConnections (DTLS close_notify, sockets closed).
   void ReleasePeerConnections();
+  // A client's Fail() starts here: false when the session had already finished; otherwise
+  // marks it failed with `why` and counts it (a disconnect once it had connected, else a
+  // connect failure, and by reason). The client then closes its signaling and calls
+  // ReleasePeerConnections().
+  bool RecordFailure(const std::string& why);
 
   ClientEnvironment& env_;
   std::unique_ptr<PeerConnection> publisher_;
@@ -71,6 +76,10 @@ class MediaSession : public PeerConnection::Observer {
   std::optional<transport::Timestamp> join_sent_at_;
   bool publisher_connected_ = false;
   bool first_media_ = false;
+  bool failed_ = false;
+  bool left_ = false;
+  bool was_connected_ = false;
+  std::string failure_;
 
  private:
   // PeerConnection::Observer

@@ -8,6 +8,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace switchyard::bench {
 
@@ -24,11 +25,16 @@ constexpr auto kConnectTimeout = std::chrono::seconds(10);
 }  // namespace
 
 absl::StatusOr<WebSocketUrl> ParseWebSocketUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "ws://";
-  if (!std::string_view(url).starts_with(kScheme)) {
-    return absl::InvalidArgumentError("expected ws://host:port/path, got \"" + url + "\"");
+  return ParseSchemeUrl(url, "ws://");
+}
+
+absl::StatusOr<WebSocketUrl> ParseSchemeUrl(const std::string& url, std::string_view scheme) {
+  if (!std::string_view(url).starts_with(scheme)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected ", absl::string_view(scheme.data(), scheme.size()),
+                     "host:port/path, got \"", url, "\""));
   }
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  std::string_view rest = std::string_view(url).substr(scheme.size());
   WebSocketUrl out;
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);

@@ -24,6 +24,9 @@ struct WebSocketUrl {
   std::string target = "/";
 };
 absl::StatusOr<WebSocketUrl> ParseWebSocketUrl(const std::string& url);
+// The same for any "<scheme>host[:port][/path]" URL (scheme including "://"); IPv6 hosts in
+// brackets. Shared with the Janus client's http:// URLs.
+absl::StatusOr<WebSocketUrl> ParseSchemeUrl(const std::string& url, std::string_view scheme);
 
 // JSON (protobuf's canonical mapping, as api/proto/signaling.proto prescribes) of signaling
 // messages, client side: what the demo page sends and reads.
