@@ -90,6 +90,7 @@ void WebRtcTransport::OnSrtp(std::span<uint8_t> datagram, const SocketAddress&,
       network_.drops().Count(DropReason::kSrtcpUnprotectFailed);
       return;
     }
+    if (!dtls_released_) [[unlikely]] ReleaseDtlsHandshakeState();
     listener_.OnRtcp(*this, datagram.first(length));
     return;
   }
@@ -98,7 +99,13 @@ void WebRtcTransport::OnSrtp(std::span<uint8_t> datagram, const SocketAddress&,
     network_.drops().Count(DropReason::kSrtpUnprotectFailed);
     return;
   }
+  if (!dtls_released_) [[unlikely]] ReleaseDtlsHandshakeState();
   listener_.OnRtp(*this, datagram.first(length));
+}
+
+void WebRtcTransport::ReleaseDtlsHandshakeState() {
+  dtls_released_ = true;
+  dtls_.ReleaseHandshakeState();
 }
 
 const SocketAddress* WebRtcTransport::SendAddress() const {

@@ -86,6 +86,8 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   bool SendRtcp(uint8_t* packet, size_t length, size_t capacity);
 
   bool connected() const { return srtp_ != nullptr && !closed_; }
+  // True once media from the peer let the DTLS transport free its SSL object.
+  bool dtls_handshake_state_released() const { return dtls_.handshake_state_released(); }
   bool closed() const { return closed_; }
   std::optional<transport::Timestamp> NextTimeout() const;
   void OnTimer();
@@ -104,6 +106,7 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   void OnDtlsClosed() override;
 
   void SetClosed(const std::string& reason);
+  void ReleaseDtlsHandshakeState();
   const transport::SocketAddress* SendAddress() const;
 
   const transport::Clock& clock_;
@@ -113,6 +116,9 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   transport::DtlsTransport dtls_;
   std::unique_ptr<transport::SrtpTransform> srtp_;
   bool dtls_started_ = false;
+  // Set by the first authenticated SRTP/SRTCP packet from the peer, which proves it finished
+  // the DTLS handshake: the SSL object is freed then (DtlsTransport::ReleaseHandshakeState).
+  bool dtls_released_ = false;
   bool closed_ = false;
   transport::IceCredentials remote_ice_;
   // Addresses routed to this transport (validated checks). Few: one per candidate pair tried.

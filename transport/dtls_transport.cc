@@ -210,6 +210,10 @@ void DtlsTransport::HandleDatagram(std::span<const uint8_t> datagram) {
     case DtlsState::kConnected:
       break;
   }
+  if (ssl_ == nullptr && record_cipher_.has_value()) {
+    HandleRecordsAfterRelease(datagram);
+    return;
+  }
   input_ = datagram;
   input_consumed_ = false;
   if (state_ == DtlsState::kConnecting) {
@@ -331,9 +335,10 @@ void DtlsTransport::OnHandshakeComplete() {
 }
 
 void DtlsTransport::ReadApplicationData() {
-  while (state_ == DtlsState::kConnected) {
+  std::array<uint8_t, 2048> sink;  // For discarded application data.
+  while (state_ == DtlsState::kConnected && ssl_ != nullptr) {
     ERR_clear_error();
-    int n = SSL_read(ssl_, read_scratch_.data(), static_cast<int>(read_scratch_.size()));
+    int n = SSL_read(ssl_, sink.data(), static_cast<int>(sink.size()));
     if (n > 0) continue;  // No data channels: discard.
     int error = SSL_get_error(ssl_, n);
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
@@ -357,6 +362,59 @@ void DtlsTransport::ReadApplicationData() {
     Fail(absl::UnavailableError(absl::StrCat("DTLS connection failed: ", detail)));
     return;
   }
+}
+
+void DtlsTransport::ReleaseHandshakeState() {
+  if (state_ != DtlsState::kConnected || ssl_ == nullptr) return;
+  absl::StatusOr<DtlsRecordCipher> cipher =
+      DtlsRecordCipher::FromFinishedHandshake(ssl_, write_epoch_);
+  ERR_clear_error();
+  if (!cipher.ok()) return;  // Keep the SSL object: it still does the job, at its cost.
+  record_cipher_.emplace(*std::move(cipher));
+  SSL_free(ssl_);  // Also frees bio_.
+  ssl_ = nullptr;
+  bio_ = nullptr;
+  pending_records_ = {};
+  last_flight_ = {};
+}
+
+void DtlsTransport::HandleRecordsAfterRelease(std::span<const uint8_t> datagram) {
+  std::span<const uint8_t> rest = datagram;
+  while (state_ == DtlsState::kConnected) {
+    std::optional<DtlsRecordCipher::Record> record = DtlsRecordCipher::NextRecord(rest, &rest);
+    if (!record.has_value()) return;
+    // Only alerts matter now. Application data (SCTP) is discarded unread as before; a
+    // handshake record could only be a late duplicate of a flight that is already answered.
+    constexpr uint8_t kAlert = 21;  // RFC 5246 §6.2.1 ContentType
+    if (record->content_type != kAlert) continue;
+    uint8_t alert[64];
+    std::optional<size_t> size = record_cipher_->Open(*record, alert);
+    if (!size.has_value() || *size != 2) continue;  // RFC 6347 §4.1.2.7: discard silently.
+    const uint8_t level = alert[0];
+    const uint8_t description = alert[1];
+    if (description == 0) {
+      // close_notify: answer with ours (RFC 5246 §7.2.1) and report.
+      SendAlertAfterRelease(/*level=*/1, /*description=*/0);
+      state_ = DtlsState::kClosed;
+      observer_.OnDtlsClosed();
+      return;
+    }
+    if (level == 2) {
+      Fail(absl::UnavailableError(
+          absl::StrCat("DTLS connection failed: peer sent fatal alert ", description)));
+      return;
+    }
+    // Other warning alerts change nothing (RFC 5246 §7.2.2).
+  }
+}
+
+void DtlsTransport::SendAlertAfterRelease(uint8_t level, uint8_t description) {
+  const uint8_t alert[2] = {level, description};
+  uint8_t record[DtlsRecordCipher::kHeaderSize + 8 + sizeof(alert) + 16];
+  const size_t size = record_cipher_->Seal(/*content_type=*/21, next_write_sequence_, alert, record);
+  if (size == 0) return;
+  ++next_write_sequence_;
+  SendDatagram(std::span<const uint8_t>(record, size));
 }
 
 void DtlsTransport::OnTimer() {
@@ -392,6 +450,10 @@ void DtlsTransport::OnTimer() {
 }
 
 void DtlsTransport::Close() {
+  if (state_ == DtlsState::kConnected && ssl_ == nullptr && record_cipher_.has_value()) {
+    state_ = DtlsState::kClosed;
+    SendAlertAfterRelease(/*level=*/1, /*description=*/0);
+  }
   if (state_ == DtlsState::kConnected && ssl_ != nullptr) {
     ERR_clear_error();
     SSL_shutdown(ssl_);  // Queues close_notify; we do not wait for the peer's.
@@ -450,6 +512,14 @@ absl::Status DtlsTransport::CheckPeerFingerprint(X509* peer_cert) const {
 
 void DtlsTransport::OnBioWrite(std::span<const uint8_t> record) {
   pending_records_.emplace_back(record.begin(), record.end());
+  // Track the numbering (RFC 6347 §4.1): epochs only grow, sequence numbers grow within one.
+  std::span<const uint8_t> rest = record;
+  while (std::optional<DtlsRecordCipher::Record> r = DtlsRecordCipher::NextRecord(rest, &rest)) {
+    if (r->epoch > write_epoch_ || (r->epoch == write_epoch_ && r->sequence >= next_write_sequence_)) {
+      write_epoch_ = r->epoch;
+      next_write_sequence_ = r->sequence + 1;
+    }
+  }
 }
 
 int DtlsTransport::OnBioRead(uint8_t* out, int size) {

@@ -16,6 +16,7 @@
 #include "transport/certificate.h"
 #include "transport/clock.h"
 #include "transport/dtls_context.h"
+#include "transport/dtls_record_cipher.h"
 
 namespace switchyard::transport {
 
@@ -122,6 +123,19 @@ class DtlsTransport {
   // Sends close_notify when connected and moves to kClosed (no callback). Idempotent.
   void Close();
 
+  // Frees OpenSSL's connection state (~72 KB: the SSL object with its 16 KB read, write and
+  // handshake buffers, session and peer certificate) and keeps only the record keys
+  // (DtlsRecordCipher), which is all a WebRTC DTLS connection needs after the handshake: it
+  // carries no data (no data channels here) and no renegotiation, only alerts. Afterwards
+  // close_notify and fatal alerts are still received and close_notify is still sent by Close().
+  //
+  // Call it once the peer has proven that it finished the handshake too, i.e. when the first
+  // SRTP or SRTCP packet from it authenticates: until then a lost final flight of ours may
+  // have to be resent when the peer repeats its own (RFC 6347 §4.2.4), which needs the SSL
+  // object. No-op unless kConnected; if the keys cannot be extracted the SSL object is kept.
+  void ReleaseHandshakeState();
+  bool handshake_state_released() const { return record_cipher_.has_value(); }
+
  private:
   friend struct DtlsTransportCallbacks;
 
@@ -129,6 +143,8 @@ class DtlsTransport {
   void Drive();
   void ProcessHandshakeResult(int ret);
   void ReadApplicationData();
+  void HandleRecordsAfterRelease(std::span<const uint8_t> datagram);
+  void SendAlertAfterRelease(uint8_t level, uint8_t description);
   void OnHandshakeComplete();
   void Fail(absl::Status why);
   void FlushOutput(bool is_flight);
@@ -171,7 +187,11 @@ class DtlsTransport {
   int retransmissions_ = 0;
   bool timer_callback_fired_ = false;
 
-  std::array<uint8_t, 2048> read_scratch_{};  // Sink for discarded application data.
+  // Our latest record's epoch and next sequence number, read from the records OpenSSL writes,
+  // so that records we protect after ReleaseHandshakeState continue its numbering.
+  uint16_t write_epoch_ = 0;
+  uint64_t next_write_sequence_ = 0;
+  std::optional<DtlsRecordCipher> record_cipher_;  // Set by ReleaseHandshakeState.
 };
 
 }  // namespace switchyard::transport

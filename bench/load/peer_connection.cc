@@ -254,6 +254,7 @@ void PeerConnection::OnSrtp(std::span<uint8_t> datagram, transport::Timestamp ar
       return;
     }
     ++counters_.rtcp_received;
+    ReleaseDtlsOnce();
     observer_.OnPeerRtcp(*this, std::span<const uint8_t>(datagram.data(), length));
     return;
   }
@@ -271,6 +272,7 @@ void PeerConnection::OnSrtp(std::span<uint8_t> datagram, transport::Timestamp ar
   switch (srtp_->UnprotectRtp(datagram.data(), datagram.size(), length)) {
     case transport::SrtpError::kOk:
       ++counters_.decrypted;
+      ReleaseDtlsOnce();
       observer_.OnPeerRtp(*this, datagram.first(length), /*decrypted=*/true, arrival);
       return;
     case transport::SrtpError::kReplay:
@@ -280,6 +282,14 @@ void PeerConnection::OnSrtp(std::span<uint8_t> datagram, transport::Timestamp ar
       ++counters_.srtp_errors;
       return;
   }
+}
+
+void PeerConnection::ReleaseDtlsOnce() {
+  // Media from the server proves it finished the handshake: keep only the record keys (see
+  // transport::DtlsTransport::ReleaseHandshakeState), ~72 KB less per simulated client.
+  if (dtls_released_ || dtls_ == nullptr) return;
+  dtls_released_ = true;
+  dtls_->ReleaseHandshakeState();
 }
 
 bool PeerConnection::SendRtp(std::span<uint8_t> buffer, size_t length) {

@@ -146,6 +146,7 @@ class PeerConnection final : public transport::UdpSocket::Receiver,
   void MaybeStartDtls();
   void OnStun(std::span<const uint8_t> datagram, transport::Timestamp now);
   void OnSrtp(std::span<uint8_t> datagram, transport::Timestamp arrival);
+  void ReleaseDtlsOnce();
   void Fail(const std::string& why);
 
   const transport::Clock& clock_;
@@ -179,6 +180,7 @@ class PeerConnection final : public transport::UdpSocket::Receiver,
   std::optional<transport::Timestamp> ice_connected_at_;
   bool failed_ = false;
   bool closed_ = false;
+  bool dtls_released_ = false;
   uint64_t rtp_seen_ = 0;
   std::array<uint8_t, 1500> rtcp_buffer_{};
 };

@@ -206,6 +206,39 @@ test('a WHIP ingest plays through WHEP', { timeout: 90_000 }, withLogs(async () 
       `audio packets ${flowing.audio[0]} -> ${flowing.audio[1]} in ${kSampleGapMs} ms`);
 }));
 
+// Closing a PeerConnection sends DTLS close_notify. By then the server has freed the
+// connection's SSL object (media from the viewer proved the handshake done) and reads the alert
+// with its own record keys; BoringSSL's record must authenticate. Without it the viewer would
+// only go when ICE consent expires, 30 s later.
+test('a WHEP viewer that closes its PeerConnection leaves at once (DTLS close_notify)',
+  { timeout: 60_000 }, withLogs(async (t) => {
+    if (!viewing) {
+      t.skip('the WHEP playback never came up');
+      return;
+    }
+    const token = (await harness.devToken(room, 'viewer2')).token;
+    await harness.openBlankPage('W');
+    const played = await hook(pages.W, whepPlay, room, 'encoder', token);
+    assert.equal(played.status, 201, `WHEP POST answered ${played.status}: ${played.error}`);
+    await waitFor('W to decode video', async () => {
+      const s = await hook(pages.W, whepStats);
+      return { ok: Boolean(s.video && s.video.framesDecoded > 0), ...s,
+        fatal: s.connection === 'failed' ? 'failed' : undefined };
+    }, kMediaTimeoutMs, 100);
+    const before = (await participantsOf(room)).filter((p) => p.kind === 'KIND_WHEP').length;
+    assert.equal(before, 2, 'both WHEP viewers are listed');
+    const started = Date.now();
+    await hook(pages.W, () => { window.whep.pc.close(); });
+    await waitFor('the API to drop the closed WHEP viewer', async () => {
+      const list = (await participantsOf(room)).filter((p) => p.kind === 'KIND_WHEP');
+      return { ok: list.length === 1, identities: list.map((p) => p.identity) };
+    }, kEventTimeoutMs, 100);
+    const goneMs = Date.now() - started;
+    const still = await hook(pages.V, whepStats);
+    assert.ok(still.video && still.connection === 'connected', 'the other viewer keeps playing');
+    console.log(`e2e: a closed WHEP PeerConnection left the room ${goneMs} ms after pc.close()`);
+  }));
+
 test('only the owner may end the ingest; ending it stops the playback', { timeout: 40_000 },
   withLogs(async (t) => {
     if (!viewing) {

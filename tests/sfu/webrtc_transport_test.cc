@@ -105,11 +105,14 @@ TEST_F(WebRtcTransportTest, IceDtlsAndSrtpConnectBothWays) {
   EXPECT_EQ(transport_->selected_address(), kPeerAddress);
   EXPECT_EQ(peer_->mapped_address(), kPeerAddress);
   EXPECT_EQ(transport_->ice().state(), transport::IceState::kConnected);
+  // Until the peer proves it finished the handshake, a lost final flight may need resending.
+  EXPECT_FALSE(transport_->dtls_handshake_state_released());
 
   const std::vector<uint8_t> payload = MakeOpusPayload(9);
   ASSERT_TRUE(peer_->SendRtp({kOpusPayloadType, 7, 960, 0xABCD, false}, payload));
   ASSERT_TRUE(peer_->SendPli(0x1234));
   worker_.Pump();
+  EXPECT_TRUE(transport_->dtls_handshake_state_released());
   ASSERT_EQ(listener_.rtp.size(), 1u);
   ASSERT_EQ(listener_.rtp[0].size(), 12u + payload.size());
   EXPECT_TRUE(std::equal(payload.begin(), payload.end(), listener_.rtp[0].begin() + 12));
@@ -259,6 +262,21 @@ TEST_F(WebRtcTransportTest, CloseNotifyFromThePeerClosesTheTransport) {
   peer_->SendBindingRequest(/*use_candidate=*/true);
   worker_.Pump();
   ASSERT_TRUE(transport_->connected());
+  peer_->CloseDtls();
+  worker_.Pump();
+  ASSERT_EQ(listener_.closed.size(), 1u);
+  EXPECT_EQ(listener_.closed[0], "DTLS closed by the peer");
+  EXPECT_FALSE(transport_->connected());
+}
+
+// After media the SSL object is gone; close_notify is still understood (DtlsRecordCipher).
+TEST_F(WebRtcTransportTest, CloseNotifyAfterMediaClosesTheTransport) {
+  ConfigureMatching();
+  peer_->SendBindingRequest(/*use_candidate=*/true);
+  worker_.Pump();
+  ASSERT_TRUE(peer_->SendPli(0x1234));
+  worker_.Pump();
+  ASSERT_TRUE(transport_->dtls_handshake_state_released());
   peer_->CloseDtls();
   worker_.Pump();
   ASSERT_EQ(listener_.closed.size(), 1u);

@@ -549,5 +549,107 @@ TEST_F(DtlsTransportTest, Dtls13OfferGetsCleanDtls12ServerHello) {
   EXPECT_EQ(server_->state(), DtlsState::kConnecting);
 }
 
+// After ReleaseHandshakeState the SSL object is gone and our DtlsRecordCipher protects and
+// checks the alerts; OpenSSL on the other side is the oracle, for each AEAD suite we allow.
+class DtlsReleaseTest : public DtlsTransportTest,
+                        public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    DtlsTransportTest::SetUp();
+    client_context_ = DtlsContext::Create(*client_cert_).value();
+    ASSERT_EQ(SSL_CTX_set_cipher_list(client_context_->ssl_ctx(), GetParam()), 1);
+    client_ = std::make_unique<DtlsTransport>(clock_, *client_context_, client_obs_);
+    StartBoth();
+    Pump();
+    ExpectConnectedWithMirroredKeys();
+  }
+  std::unique_ptr<DtlsContext> client_context_;
+};
+
+TEST_P(DtlsReleaseTest, ReleasedServerReceivesAndAnswersCloseNotify) {
+  server_->ReleaseHandshakeState();
+  ASSERT_TRUE(server_->handshake_state_released());
+  server_->ReleaseHandshakeState();  // Idempotent.
+  EXPECT_EQ(server_->state(), DtlsState::kConnected);
+  client_->Close();
+  std::vector<Datagram> close_notify = client_obs_.TakeOutbox();
+  ASSERT_EQ(close_notify.size(), 1u);
+  Datagram tampered = close_notify[0];
+  tampered.back() ^= 0x80;
+  server_->HandleDatagram(tampered);  // Fails authentication: silently ignored.
+  EXPECT_FALSE(server_obs_.closed);
+  EXPECT_EQ(server_->state(), DtlsState::kConnected);
+  server_->HandleDatagram(close_notify[0]);
+  EXPECT_TRUE(server_obs_.closed);
+  EXPECT_EQ(server_->state(), DtlsState::kClosed);
+  ASSERT_EQ(server_obs_.outbox.size(), 1u);  // Our close_notify in reply.
+  EXPECT_EQ(server_obs_.outbox[0][0], 21);
+}
+
+TEST_P(DtlsReleaseTest, ReleasedServerSendsCloseNotifyOpenSslAccepts) {
+  server_->ReleaseHandshakeState();
+  ASSERT_TRUE(server_->handshake_state_released());
+  server_->Close();
+  EXPECT_EQ(server_->state(), DtlsState::kClosed);
+  std::vector<Datagram> out = server_obs_.TakeOutbox();
+  ASSERT_EQ(out.size(), 1u);
+  // OpenSSL authenticates it and finds a fresh sequence number (its replay window would drop
+  // a record numbered like our Finished).
+  client_->HandleDatagram(out[0]);
+  EXPECT_TRUE(client_obs_.closed);
+  EXPECT_EQ(client_->state(), DtlsState::kClosed);
+}
+
+TEST_P(DtlsReleaseTest, BothReleasedStillCloseCleanly) {
+  server_->ReleaseHandshakeState();
+  client_->ReleaseHandshakeState();  // Our client role derives the mirrored keys.
+  ASSERT_TRUE(client_->handshake_state_released());
+  client_->Close();
+  Pump();
+  EXPECT_TRUE(server_obs_.closed);
+  EXPECT_EQ(server_->state(), DtlsState::kClosed);
+  EXPECT_FALSE(client_obs_.closed);  // Already closed locally: the reply changes nothing.
+}
+
+INSTANTIATE_TEST_SUITE_P(AeadSuites, DtlsReleaseTest,
+                         ::testing::Values("ECDHE-ECDSA-AES128-GCM-SHA256",
+                                           "ECDHE-ECDSA-AES256-GCM-SHA384",
+                                           "ECDHE-ECDSA-CHACHA20-POLY1305"));
+
+TEST_F(DtlsTransportTest, ReleaseBeforeConnectedDoesNothing) {
+  server_->ReleaseHandshakeState();
+  EXPECT_FALSE(server_->handshake_state_released());
+  StartBoth();
+  server_->ReleaseHandshakeState();
+  EXPECT_FALSE(server_->handshake_state_released());
+  Pump();
+  ExpectConnectedWithMirroredKeys();
+}
+
+TEST_F(DtlsTransportTest, ReleasedServerFailsOnFatalAlert) {
+  RawClient raw(*client_cert_, "SRTP_AEAD_AES_128_GCM");
+  ASSERT_TRUE(server_->Start(DtlsRole::kServer, "sha-256", client_cert_->Fingerprint()).ok());
+  HandshakeWithRawClient(raw, *server_, server_obs_);
+  ASSERT_TRUE(raw.connected());
+  ASSERT_EQ(server_->state(), DtlsState::kConnected);
+  server_->ReleaseHandshakeState();
+  ASSERT_TRUE(server_->handshake_state_released());
+  // The raw client's keys, extracted the same way, seal what OpenSSL has no API to send.
+  absl::StatusOr<DtlsRecordCipher> client_keys = DtlsRecordCipher::FromFinishedHandshake(raw.ssl(), 1);
+  ASSERT_TRUE(client_keys.ok()) << client_keys.status();
+  std::array<uint8_t, 64> record{};
+  const uint8_t warning[2] = {1, 90};  // user_canceled: a warning, ignored.
+  size_t n = client_keys->Seal(21, 100, warning, record);
+  ASSERT_GT(n, 0u);
+  server_->HandleDatagram(std::span<const uint8_t>(record.data(), n));
+  EXPECT_EQ(server_->state(), DtlsState::kConnected);
+  const uint8_t fatal[2] = {2, 40};  // handshake_failure
+  n = client_keys->Seal(21, 101, fatal, record);
+  server_->HandleDatagram(std::span<const uint8_t>(record.data(), n));
+  EXPECT_EQ(server_->state(), DtlsState::kFailed);
+  ASSERT_TRUE(server_obs_.failure.has_value());
+  EXPECT_THAT(std::string(server_obs_.failure->message()), ::testing::HasSubstr("fatal alert 40"));
+}
+
 }  // namespace
 }  // namespace switchyard::transport
