@@ -21,7 +21,7 @@ Consumer::Consumer(Producer& producer, ConsumerSink& sink, DropCounters& drops,
       clock_(clock),
       options_(std::move(options)),
       is_video_(producer.kind() == rtc::MediaKind::kVideo) {
-  const size_t history = is_video_ ? kVideoSentHistory : kAudioSentHistory;
+  const size_t history = is_video_ ? kInitialVideoSentHistory : kAudioSentHistory;
   sent_ = std::make_unique<SentPacket[]>(history);
   sent_mask_ = static_cast<uint16_t>(history - 1);
   rewriter_.DropHistory();  // sent_ maps our sequence numbers back to the publisher's
@@ -175,6 +175,12 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
     }
   }
   if (!retransmission) {
+    const SentPacket& occupant = sent_[sequence_number & sent_mask_];
+    if (is_video_ && occupant.output_sequence >= 0 &&
+        sent_history_capacity() < kVideoSentHistory &&
+        timestamp - occupant.output_timestamp < kVideoClockRate) {
+      GrowSentHistory();
+    }
     SentPacket& slot = sent_[sequence_number & sent_mask_];
     slot.output_sequence = sequence_number;
     slot.input_sequence = packet.sequence_number();
@@ -190,6 +196,18 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
   octets_sent_ += packet.payload().size();
   if (retransmission) ++retransmissions_sent_;
   return true;
+}
+
+void Consumer::GrowSentHistory() {
+  const size_t capacity = sent_history_capacity() * 2;
+  auto grown = std::make_unique<SentPacket[]>(capacity);
+  const uint16_t mask = static_cast<uint16_t>(capacity - 1);
+  // Occupied slots hold distinct low bits, so they land in distinct slots of the larger table.
+  for (size_t i = 0; i <= sent_mask_; ++i) {
+    if (sent_[i].output_sequence >= 0) grown[sent_[i].output_sequence & mask] = sent_[i];
+  }
+  sent_ = std::move(grown);
+  sent_mask_ = mask;
 }
 
 bool Consumer::Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch) {

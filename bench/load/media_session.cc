@@ -1,6 +1,23 @@
 #include "bench/load/media_session.h"
 
+#include <array>
+#include <atomic>
+#include <chrono>
+
 namespace switchyard::bench {
+namespace {
+
+// libwebrtc sends a receiver report about once a second for video.
+constexpr transport::Duration kReceiverReportInterval = std::chrono::seconds(1);
+
+uint32_t NextReceiverSsrc() {
+  static std::atomic<uint32_t> next{0x5eed0001};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+MediaSession::MediaSession(ClientEnvironment& env) : env_(env), receiver_ssrc_(NextReceiverSsrc()) {}
 
 bool MediaSession::TickMedia(transport::Timestamp now) {
   if (finished()) return false;
@@ -8,6 +25,13 @@ bool MediaSession::TickMedia(transport::Timestamp now) {
   if (subscriber_) subscriber_->OnTimer(now);
   if (finished()) return false;
   if (publisher_connected_) media_->Send(*publisher_, now);
+  if (subscriber_ && first_media_ &&
+      (!last_receiver_report_ || now - *last_receiver_report_ >= kReceiverReportInterval)) {
+    last_receiver_report_ = now;
+    std::array<uint8_t, 8 + 31 * 24> report;
+    const size_t length = tracks_.WriteReceiverReport(report, receiver_ssrc_);
+    if (length > 0) subscriber_->SendRtcp(std::span<const uint8_t>(report.data(), length));
+  }
   return true;
 }
 

@@ -49,7 +49,7 @@ class MediaSession : public PeerConnection::Observer {
   virtual bool finished() const = 0;
 
  protected:
-  explicit MediaSession(ClientEnvironment& env) : env_(env) {}
+  explicit MediaSession(ClientEnvironment& env);
   ~MediaSession() override = default;
 
   // The session is over: record `why` and release everything. Called from the PeerConnection
@@ -74,6 +74,9 @@ class MediaSession : public PeerConnection::Observer {
   std::unique_ptr<PublisherMedia> media_;
   SubscriberTracks tracks_;
   std::optional<transport::Timestamp> join_sent_at_;
+  // The subscriber's receiver reports: its SSRC (unique in the process) and when it sent one.
+  uint32_t receiver_ssrc_;
+  std::optional<transport::Timestamp> last_receiver_report_;
   bool publisher_connected_ = false;
   bool first_media_ = false;
   bool failed_ = false;

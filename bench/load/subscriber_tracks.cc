@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bench/load/payload_stamp.h"
+#include "rtc/rtcp_builder.h"
 #include "rtc/rtp_packet.h"
 #include "transport/byte_io.h"
 
@@ -130,6 +131,23 @@ void SubscriberTracks::AddQuality(QualityTotals& q, bool sampled) const {
       ++q.jitter_tracks;
     }
   }
+}
+
+size_t SubscriberTracks::WriteReceiverReport(std::span<uint8_t> out,
+                                             uint32_t sender_ssrc) const {
+  std::array<rtc::ReportBlock, 31> blocks;
+  size_t count = 0;
+  for (const TrackReceiver& t : tracks_) {
+    if (!t.active || t.packets == 0 || !t.rtp.started() || count == blocks.size()) continue;
+    rtc::ReportBlock& b = blocks[count++];
+    b = rtc::ReportBlock{};
+    b.ssrc = t.ssrc;
+    b.extended_highest_sequence = static_cast<uint32_t>(t.rtp.highest());
+    b.cumulative_lost = static_cast<int32_t>(std::min<uint64_t>(t.rtp.lost(), 0x7fffff));
+  }
+  if (count == 0) return 0;
+  return rtc::WriteReceiverReport(out, sender_ssrc,
+                                  std::span<const rtc::ReportBlock>(blocks.data(), count));
 }
 
 }  // namespace switchyard::bench

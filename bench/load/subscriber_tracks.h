@@ -35,6 +35,14 @@ class SubscriberTracks {
   bool OnRtp(std::span<uint8_t> packet, bool decrypted, transport::Timestamp arrival,
              WorkerStats& stats);
 
+  // An RTCP receiver report (RFC 3550 §6.4.2) from `sender_ssrc` with one block per active
+  // track that has received media (at most 31): SSRC, extended highest sequence number and
+  // cumulative loss from the RTP sequence numbers; fraction lost, jitter and LSR/DLSR are 0.
+  // Real receivers send one about every second; the server depends on hearing from its
+  // subscribers (e.g. it frees a connection's DTLS state on the first authenticated packet).
+  // Returns the bytes written to `out` (0 if no track has media or `out` is too small).
+  size_t WriteReceiverReport(std::span<uint8_t> out, uint32_t sender_ssrc) const;
+
   // Active tracks that delivered at least one packet.
   int tracks_with_media() const;
   // Adds this participant's receive totals; `sampled` as --decrypt-sample > 1.
