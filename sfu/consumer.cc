@@ -21,9 +21,10 @@ Consumer::Consumer(Producer& producer, ConsumerSink& sink, DropCounters& drops,
       clock_(clock),
       options_(std::move(options)),
       is_video_(producer.kind() == rtc::MediaKind::kVideo) {
-  const size_t history = is_video_ ? kInitialVideoSentHistory : kAudioSentHistory;
-  sent_ = std::make_unique<SentPacket[]>(history);
-  sent_mask_ = static_cast<uint16_t>(history - 1);
+  if (is_video_) {
+    sent_ = std::make_unique<SentPacket[]>(kInitialVideoSentHistory);
+    sent_mask_ = static_cast<uint16_t>(kInitialVideoSentHistory - 1);
+  }
   rewriter_.DropHistory();  // sent_ maps our sequence numbers back to the publisher's
   producer_.AddConsumer(this);
 }
@@ -175,8 +176,12 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
     }
   }
   if (!retransmission) {
+    last_timestamp_ = timestamp;
+    last_timestamp_time_ = clock_.Now();
+  }
+  if (!retransmission && sent_) {
     const SentPacket& occupant = sent_[sequence_number & sent_mask_];
-    if (is_video_ && occupant.output_sequence >= 0 &&
+    if (occupant.output_sequence >= 0 &&
         sent_history_capacity() < kVideoSentHistory &&
         timestamp - occupant.output_timestamp < kVideoClockRate) {
       GrowSentHistory();
@@ -188,8 +193,6 @@ bool Consumer::Send(const rtc::RtpPacketView& packet, uint16_t sequence_number,
     slot.output_timestamp = timestamp;
     slot.has_vp8 = false;
     slot.retransmitted = false;
-    last_timestamp_ = timestamp;
-    last_timestamp_time_ = clock_.Now();
   }
   if (!sink_.SendRtpPacket(scratch.data(), length, scratch.size(), transport_seq)) return false;
   ++packets_sent_;
@@ -211,6 +214,7 @@ void Consumer::GrowSentHistory() {
 }
 
 bool Consumer::Retransmit(uint16_t sequence_number, std::span<uint8_t> scratch) {
+  if (!sent_) return false;
   SentPacket& slot = sent_[sequence_number & sent_mask_];
   if (slot.output_sequence != sequence_number) return false;
   const transport::Timestamp now = clock_.Now();

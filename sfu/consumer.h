@@ -134,7 +134,7 @@ class Consumer {
   bool has_sent() const { return packets_sent_ > 0; }
   uint32_t RtpTimestampAt(transport::Timestamp now) const;
   uint64_t packets_sent() const { return packets_sent_; }
-  size_t sent_history_capacity() const { return size_t{sent_mask_} + 1; }
+  size_t sent_history_capacity() const { return sent_ ? size_t{sent_mask_} + 1 : 0; }
   uint64_t octets_sent() const { return octets_sent_; }
   uint64_t retransmissions_sent() const { return retransmissions_sent_; }
   uint64_t retransmissions_suppressed() const { return retransmissions_suppressed_; }
@@ -154,10 +154,11 @@ class Consumer {
   // (sfu/producer.cc), so the subscriber's memory is not spent on what could not be resent.
   // Video starts at kInitialVideoSentHistory and doubles, like the packet cache, only when it
   // would overwrite a packet sent less than a second of media time ago: a 180 pkt/s layer
-  // settles at 256 entries (8 KB), a 50 pkt/s one stays at 128.
+  // settles at 256 entries (8 KB), a 50 pkt/s one stays at 128. Audio keeps none: subscribers
+  // are offered no NACK for audio (sfu/subscriber.cc; Opus conceals loss and libwebrtc does
+  // not NACK it by default), so nothing could ask for a resend.
   static constexpr size_t kVideoSentHistory = 512;
   static constexpr size_t kInitialVideoSentHistory = 128;
-  static constexpr size_t kAudioSentHistory = 128;
   static constexpr uint32_t kVideoClockRate = 90000;  // Every video payload format in WebRTC.
 
   // Doubles sent_ (at most kVideoSentHistory), keeping every entry.
@@ -178,7 +179,7 @@ class Consumer {
   Vp8Rewriter vp8_rewriter_;
   int current_encoding_ = -1;
   uint16_t rtx_sequence_ = 0;
-  std::unique_ptr<SentPacket[]> sent_;  // sent_mask_ + 1 entries, a power of two
+  std::unique_ptr<SentPacket[]> sent_;  // Video: sent_mask_ + 1 entries, a power of two. Audio: null.
   uint16_t sent_mask_ = 0;
   uint64_t packets_sent_ = 0;
   uint64_t octets_sent_ = 0;

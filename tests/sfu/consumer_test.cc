@@ -141,5 +141,45 @@ TEST_F(ConsumerTest, GrowingKeepsEveryEntry) {
   }
 }
 
+TEST(ConsumerAudioTest, AudioKeepsNoSentHistory) {
+  transport::FakeClock clock;
+  NullOwner owner;
+  DropCounters drops;
+  ProducerParams params;
+  params.track_id = std::string("mic");
+  params.kind = rtc::MediaKind::kAudio;
+  EncodingParams encoding;
+  encoding.ssrc = kSsrc;
+  params.encodings.push_back(encoding);
+  rtc::Codec opus;
+  opus.payload_type = 111;
+  opus.name = std::string("opus");
+  opus.clock_rate = 48000;
+  opus.channels = 2;
+  params.codecs = {opus};
+  Producer producer(clock, owner, params);
+  RecordingSink sink;
+  ConsumerOptions options;
+  options.ssrc = 0xA0;
+  Consumer consumer(producer, sink, drops, clock, options);
+  std::array<uint8_t, 1600> scratch{};
+  for (uint16_t seq = 0; seq < 10; ++seq) {
+    std::vector<uint8_t> packet(12);
+    packet[0] = 0x80;
+    packet[1] = 111;
+    transport::StoreBe16(packet.data() + 2, seq);
+    transport::StoreBe32(packet.data() + 4, seq * 960u);
+    transport::StoreBe32(packet.data() + 8, kSsrc);
+    const std::vector<uint8_t> payload = testing::MakeOpusPayload(static_cast<uint8_t>(seq));
+    packet.insert(packet.end(), payload.begin(), payload.end());
+    producer.OnRtp(0, *rtc::RtpPacketView::Parse(packet), false, scratch);
+    clock.Advance(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(sink.sent, 10);
+  EXPECT_EQ(consumer.sent_history_capacity(), 0u);
+  EXPECT_FALSE(consumer.Retransmit(sink.last_sequence, scratch));  // Nothing to NACK with.
+  EXPECT_TRUE(consumer.has_sent());
+}
+
 }  // namespace
 }  // namespace switchyard::sfu
