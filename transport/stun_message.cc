@@ -122,6 +122,13 @@ bool IsUnderstoodComprehensionRequired(uint16_t type) {
     case kStunAttrXorMappedAddress:
     case kStunAttrPriority:
     case kStunAttrUseCandidate:
+    case kStunAttrChannelNumber:
+    case kStunAttrLifetime:
+    case kStunAttrXorPeerAddress:
+    case kStunAttrData:
+    case kStunAttrXorRelayedAddress:
+    case kStunAttrRequestedAddressFamily:
+    case kStunAttrRequestedTransport:
       return true;
     default:
       return false;
@@ -300,6 +307,32 @@ std::optional<std::span<const uint8_t>> StunMessage::FindAttribute(uint16_t type
   return std::nullopt;
 }
 
+size_t StunMessage::ForEachAttribute(
+    uint16_t type, const std::function<void(std::span<const uint8_t>)>& visit) const {
+  ByteReader reader(bytes());
+  reader.Skip(kStunHeaderSize);
+  uint16_t t = 0;
+  uint16_t len = 0;
+  size_t count = 0;
+  while (reader.ReadU16(t) && reader.ReadU16(len)) {
+    if (t == kStunAttrMessageIntegrity || t == kStunAttrMessageIntegritySha256) break;
+    std::span<const uint8_t> v;
+    if (!reader.ReadBytes(len, v)) break;
+    if (t == type) {
+      ++count;
+      visit(v);
+    }
+    if (!reader.Skip(Padded(len) - len)) break;
+  }
+  return count;
+}
+
+std::optional<SocketAddress> StunMessage::DecodeXorAddress(std::span<const uint8_t> value) const {
+  SocketAddress address;
+  if (!DecodeAddress(value, /*xored=*/true, transaction_id_, address)) return std::nullopt;
+  return address;
+}
+
 bool StunMessage::VerifyMessageIntegrity(std::string_view key) const {
   if (!integrity_offset_) return false;
   const size_t mi = *integrity_offset_;
@@ -386,9 +419,19 @@ StunMessageBuilder& StunMessageBuilder::AddAttribute(uint16_t type,
 }
 
 StunMessageBuilder& StunMessageBuilder::AddXorMappedAddress(const SocketAddress& address) {
+  return AddXorAddress(kStunAttrXorMappedAddress, address);
+}
+
+StunMessageBuilder& StunMessageBuilder::AddUint32(uint16_t type, uint32_t value) {
+  uint8_t v[4];
+  StoreBe32(v, value);
+  return AddAttribute(type, v);
+}
+
+StunMessageBuilder& StunMessageBuilder::AddXorAddress(uint16_t type, const SocketAddress& address) {
   if (address.empty()) return *this;
   const bool v4 = address.is_ipv4();
-  uint8_t* p = AppendAttributeHeader(kStunAttrXorMappedAddress, v4 ? 8 : 20);
+  uint8_t* p = AppendAttributeHeader(type, v4 ? 8 : 20);
   if (p == nullptr) return *this;
   p[0] = 0;
   p[1] = v4 ? 0x01 : 0x02;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -41,6 +42,17 @@ inline constexpr uint16_t kStunAttrMessageIntegritySha256 = 0x001C;
 inline constexpr uint16_t kStunAttrXorMappedAddress = 0x0020;
 inline constexpr uint16_t kStunAttrPriority = 0x0024;
 inline constexpr uint16_t kStunAttrUseCandidate = 0x0025;
+// TURN (RFC 8656 §18).
+inline constexpr uint16_t kStunAttrChannelNumber = 0x000C;
+inline constexpr uint16_t kStunAttrLifetime = 0x000D;
+inline constexpr uint16_t kStunAttrXorPeerAddress = 0x0012;
+inline constexpr uint16_t kStunAttrData = 0x0013;
+inline constexpr uint16_t kStunAttrXorRelayedAddress = 0x0016;
+inline constexpr uint16_t kStunAttrRequestedAddressFamily = 0x0017;
+inline constexpr uint16_t kStunAttrEvenPort = 0x0018;
+inline constexpr uint16_t kStunAttrRequestedTransport = 0x0019;
+inline constexpr uint16_t kStunAttrDontFragment = 0x001A;
+inline constexpr uint16_t kStunAttrReservationToken = 0x0022;
 // Comprehension-optional (>= 0x8000): ignored when not understood.
 inline constexpr uint16_t kStunAttrSoftware = 0x8022;
 inline constexpr uint16_t kStunAttrAlternateServer = 0x8023;
@@ -58,6 +70,16 @@ inline constexpr uint16_t kStunErrorUnauthenticated = 401;
 inline constexpr uint16_t kStunErrorUnknownAttribute = 420;
 inline constexpr uint16_t kStunErrorRoleConflict = 487;
 inline constexpr uint16_t kStunErrorServerError = 500;
+// Long-term credentials (RFC 8489 §9.2) and TURN (RFC 8656 §18).
+inline constexpr uint16_t kStunErrorForbidden = 403;
+inline constexpr uint16_t kStunErrorAllocationMismatch = 437;
+inline constexpr uint16_t kStunErrorStaleNonce = 438;
+inline constexpr uint16_t kStunErrorAddressFamilyNotSupported = 440;
+inline constexpr uint16_t kStunErrorWrongCredentials = 441;
+inline constexpr uint16_t kStunErrorUnsupportedTransport = 442;
+inline constexpr uint16_t kStunErrorPeerAddressFamilyMismatch = 443;
+inline constexpr uint16_t kStunErrorAllocationQuotaReached = 486;
+inline constexpr uint16_t kStunErrorInsufficientCapacity = 508;
 
 // The two class bits of the message type (RFC 8489 §5).
 enum class StunClass : uint8_t {
@@ -68,10 +90,16 @@ enum class StunClass : uint8_t {
 };
 
 // The 12-bit method. Any 12-bit value can be held (parsing does not reject unknown methods;
-// the consumer decides). TURN will add Allocate 0x003, Refresh 0x004, Send 0x006, Data 0x007,
-// CreatePermission 0x008, ChannelBind 0x009 (RFC 8656 §18).
+// the consumer decides).
 enum class StunMethod : uint16_t {
   kBinding = 0x001,
+  // TURN (RFC 8656 §18).
+  kAllocate = 0x003,
+  kRefresh = 0x004,
+  kSend = 0x006,
+  kData = 0x007,
+  kCreatePermission = 0x008,
+  kChannelBind = 0x009,
 };
 
 using StunTransactionId = std::array<uint8_t, 12>;
@@ -146,6 +174,13 @@ class StunMessage {
 
   // Value of the first attribute of `type`, for attributes without a typed accessor.
   std::optional<std::span<const uint8_t>> FindAttribute(uint16_t type) const;
+  // Every attribute of `type` in order (CreatePermission may carry several XOR-PEER-ADDRESS),
+  // up to and excluding MESSAGE-INTEGRITY. Returns how many there were.
+  size_t ForEachAttribute(uint16_t type,
+                          const std::function<void(std::span<const uint8_t>)>& visit) const;
+  // An XOR-encoded address attribute's value (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS) decoded
+  // with this message's transaction id; nullopt if malformed.
+  std::optional<SocketAddress> DecodeXorAddress(std::span<const uint8_t> value) const;
 
   // RFC 8489 §14.5: HMAC-SHA1 keyed with `key` over the message up to MESSAGE-INTEGRITY, with
   // the header length field rewritten to end just after MESSAGE-INTEGRITY. For the short-term
@@ -196,6 +231,10 @@ class StunMessageBuilder {
 
   // XOR-MAPPED-ADDRESS (RFC 8489 §14.2), IPv4 or IPv6. An empty address is ignored.
   StunMessageBuilder& AddXorMappedAddress(const SocketAddress& address);
+  // The same encoding under another type (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS: RFC 8656).
+  StunMessageBuilder& AddXorAddress(uint16_t type, const SocketAddress& address);
+  // A 32-bit big-endian value (LIFETIME, REQUESTED-TRANSPORT's protocol byte + RFFU, ...).
+  StunMessageBuilder& AddUint32(uint16_t type, uint32_t value);
   StunMessageBuilder& AddUsername(std::string_view username);
   StunMessageBuilder& AddPriority(uint32_t priority);
   StunMessageBuilder& AddUseCandidate();
