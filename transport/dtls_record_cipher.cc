@@ -9,7 +9,6 @@
 
 #include <cstring>
 #include <memory>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "transport/byte_io.h"
@@ -124,11 +123,12 @@ absl::StatusOr<DtlsRecordCipher> DtlsRecordCipher::Derive(Suite suite, bool loca
   const size_t iv_size = suite == Suite::kChacha20Poly1305 ? 12 : 4;
 
   // RFC 5246 §6.3 for AEAD suites (no MAC keys): client key, server key, client IV, server IV.
-  std::vector<uint8_t> seed;
-  seed.reserve(sizeof(kKeyExpansionLabel) - 1 + 2 * kRandomSize);
-  seed.insert(seed.end(), kKeyExpansionLabel, kKeyExpansionLabel + sizeof(kKeyExpansionLabel) - 1);
-  seed.insert(seed.end(), server_random.begin(), server_random.end());
-  seed.insert(seed.end(), client_random.begin(), client_random.end());
+  // On the stack: this runs on a worker when a peer's first media arrives (no operator new).
+  constexpr size_t kLabelSize = sizeof(kKeyExpansionLabel) - 1;
+  std::array<uint8_t, kLabelSize + 2 * kRandomSize> seed;
+  std::memcpy(seed.data(), kKeyExpansionLabel, kLabelSize);
+  std::memcpy(seed.data() + kLabelSize, server_random.data(), kRandomSize);
+  std::memcpy(seed.data() + kLabelSize + kRandomSize, client_random.data(), kRandomSize);
   uint8_t block[2 * (32 + 12)];
   const size_t block_size = 2 * (key_size + iv_size);
 
