@@ -593,7 +593,7 @@ void TurnServer::OnTimer() {
       }
     }
   }
-  for (const TurnClientTuple& tuple : expired) RemoveAllocation(tuple);
+  for (const TurnClientTuple& tuple : expired) RemoveAllocation(tuple, /*recount=*/false);
   // Forget binding buckets that have refilled: they hold no state worth keeping.
   const Duration refill = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
       config_.binding_burst / std::max(config_.binding_rate_per_second, 1e-3)));
@@ -601,12 +601,9 @@ void TurnServer::OnTimer() {
   RecountTotals();
 }
 
-void TurnServer::OnClientClosed(const TurnClientTuple& tuple) {
-  RemoveAllocation(tuple);
-  RecountTotals();
-}
+void TurnServer::OnClientClosed(const TurnClientTuple& tuple) { RemoveAllocation(tuple); }
 
-void TurnServer::RemoveAllocation(const TurnClientTuple& tuple) {
+void TurnServer::RemoveAllocation(const TurnClientTuple& tuple, bool recount) {
   auto it = allocations_.find(tuple);
   if (it == allocations_.end()) return;
   Allocation& allocation = *it->second;
@@ -616,6 +613,7 @@ void TurnServer::RemoveAllocation(const TurnClientTuple& tuple) {
     if (--user->second == 0) per_user_.erase(user);
   }
   allocations_.erase(it);
+  if (recount) RecountTotals();
 }
 
 void TurnServer::RecountTotals() {

@@ -164,7 +164,8 @@ class TurnServer {
   void SendResponse(const TurnClientTuple& tuple, const StunMessageBuilder& builder,
                     const Auth* auth);
   Duration LifetimeFor(const StunMessage& request, bool* zero) const;
-  void RemoveAllocation(const TurnClientTuple& tuple);
+  // `recount`: refresh the totals in stats_ (O(allocations); OnTimer does it once at the end).
+  void RemoveAllocation(const TurnClientTuple& tuple, bool recount = true);
   void Drop(TurnDrop reason) { ++stats_.drops[static_cast<size_t>(reason)]; }
   bool TakeBindingToken(const SocketAddress& source);
   void RecountTotals();
