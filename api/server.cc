@@ -83,7 +83,21 @@ absl::Status Server::Init() {
   api_options.rate_limit = config_.http().api_rate_limit();
   room_api_ = std::make_unique<RoomApi>(*rooms_, *verifier_, api_options, clock_, UnixNow);
   whip_ = std::make_unique<WhipHandler>(*rooms_, *verifier_, io_->get_executor(), UnixNow);
-  signaling_ = std::make_unique<SignalingContext>(SignalingContext{*rooms_, *verifier_, UnixNow});
+  if (config_.turn().enabled()) {
+    const std::string public_ip = !config_.rtc().announced_ip().empty()
+                                      ? config_.rtc().announced_ip()
+                                      : config_.rtc().address();
+    auto turn =
+        TurnRunner::Create(config_.turn(), config_.rtc().address(), public_ip, clock_, UnixNow);
+    if (!turn.ok()) return turn.status();
+    turn_ = std::move(*turn);
+  }
+  signaling_ = std::make_unique<SignalingContext>(SignalingContext{*rooms_, *verifier_, UnixNow, nullptr});
+  if (turn_) {
+    signaling_->ice_servers = [turn = turn_.get()](const std::string& identity) {
+      return turn->IceServersFor(identity);
+    };
+  }
 
   HttpServerOptions http_options;
   http_options.address = config_.http().address();
@@ -104,6 +118,7 @@ absl::Status Server::Init() {
   http_ = std::move(*http);
 
   pool_->Start();
+  if (turn_) turn_->Start();
   http_->Start();
   ScheduleTimeouts();
   return absl::OkStatus();
@@ -114,6 +129,7 @@ Server::~Server() {
   Stop();
   if (thread_.joinable()) thread_.join();
   if (pool_) pool_->Stop();
+  if (turn_) turn_->Stop();
   // Handlers still queued or waiting on sockets hold sessions; destroying the loop first lets
   // them leave rooms that still exist. Everything bound to the loop goes before it.
   http_.reset();
@@ -169,6 +185,27 @@ std::string Server::ExtraMetrics() const {
   writer.Gauge("switchyard_api_rooms", "Rooms open in the control plane (API view).")
       .Add(static_cast<uint64_t>(rooms_->room_count()));
   if (webhooks_) webhooks_->WriteMetrics(writer);
+  if (turn_) {
+    const transport::TurnServer::Stats turn = turn_->CollectStats();
+    writer.Gauge("switchyard_turn_allocations", "TURN allocations (relays) open.")
+        .Add(static_cast<uint64_t>(turn.allocations));
+    writer.Gauge("switchyard_turn_channels", "TURN channel bindings.")
+        .Add(static_cast<uint64_t>(turn.channels));
+    writer.Counter("switchyard_turn_requests_total", "STUN Binding and TURN Allocate requests.")
+        .Add({{"method", "binding"}}, turn.binding_requests)
+        .Add({{"method", "allocate"}}, turn.allocate_requests);
+    writer.Counter("switchyard_turn_error_responses_total", "STUN/TURN error responses sent.")
+        .Add(turn.error_responses);
+    writer.Counter("switchyard_turn_relayed_packets_total", "Packets relayed by TURN.")
+        .Add({{"direction", "to_peer"}}, turn.packets_to_peers)
+        .Add({{"direction", "to_client"}}, turn.packets_to_clients);
+    auto& drops = writer.Counter("switchyard_turn_drops_total",
+                                 "TURN/STUN packets dropped, by reason.");
+    for (size_t i = 0; i < turn.drops.size(); ++i) {
+      drops.Add({{"reason", std::string(transport::TurnDropName(static_cast<transport::TurnDrop>(i)))}},
+                turn.drops[i]);
+    }
+  }
   return writer.Render();
 }
 

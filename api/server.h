@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "api/access_token.h"
 #include "api/http_server.h"
+#include "api/turn_runner.h"
 #include "api/proto/webhook.pb.h"
 #include "api/room_api.h"
 #include "api/room_manager.h"
@@ -70,6 +71,7 @@ class Server {
   std::unique_ptr<SignalingContext> signaling_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<boost::asio::steady_timer> timeout_timer_;
+  std::unique_ptr<TurnRunner> turn_;  // null when turn.enabled is false
   std::thread thread_;
   bool stopped_ = false;
 };

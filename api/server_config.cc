@@ -241,6 +241,17 @@ ServerConfig DefaultServerConfig() {
   config.mutable_room()->set_max_participants(0);
   config.mutable_webhook()->set_api_key("");
   config.mutable_webhook()->set_max_attempts(kDefaultWebhookMaxAttempts);
+  config.mutable_turn()->set_enabled(true);
+  config.mutable_turn()->set_address("");
+  config.mutable_turn()->set_port(kDefaultTurnPort);
+  config.mutable_turn()->set_relay_address("");
+  config.mutable_turn()->set_secret("");
+  config.mutable_turn()->set_realm("switchyard");
+  config.mutable_turn()->set_credential_ttl_seconds(kDefaultTurnCredentialTtlSeconds);
+  config.mutable_turn()->set_allow_loopback_peers(false);
+  config.mutable_turn()->set_allow_private_peers(false);
+  config.mutable_turn()->set_user_quota(10);
+  config.mutable_turn()->set_total_quota(10000);
   return config;
 }
 
@@ -310,6 +321,9 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
   if (overrides.placement) config.mutable_rtc()->set_placement(*overrides.placement);
   if (overrides.web_dir) config.mutable_web()->set_dir(*overrides.web_dir);
   if (overrides.dev_mode) config.set_dev_mode(*overrides.dev_mode);
+  if (overrides.turn_enabled) config.mutable_turn()->set_enabled(*overrides.turn_enabled);
+  if (overrides.turn_port) config.mutable_turn()->set_port(*overrides.turn_port);
+  if (overrides.turn_secret) config.mutable_turn()->set_secret(*overrides.turn_secret);
   if (overrides.api_keys) {
     config.clear_api_keys();
     for (auto& key : api_keys) *config.add_api_keys() = std::move(key);
@@ -339,7 +353,12 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
 }
 
 void ApplyDevModeDefaults(ServerConfig& config) {
-  if (!config.dev_mode() || config.api_keys_size() > 0) return;
+  if (!config.dev_mode()) return;
+  // Local tools (turnutils_uclient -W secret) and the demo page relaying to the server on the
+  // same machine: a known secret unless one is configured, and loopback peers allowed.
+  if (config.turn().secret().empty()) config.mutable_turn()->set_secret(kDevTurnSecret);
+  config.mutable_turn()->set_allow_loopback_peers(true);
+  if (config.api_keys_size() > 0) return;
   auto* key = config.add_api_keys();
   key->set_key(kDevApiKey);
   key->set_secret(kDevApiSecret);
@@ -408,6 +427,22 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
                         absl::StrCat("a wildcard address is unreachable: \"",
                                      rtc.announced_ip(), "\""));
     }
+  }
+
+  const auto& turn = config.turn();
+  if (!turn.address().empty()) {
+    if (auto s = ValidateIpField("turn.address", turn.address()); !s.ok()) return s;
+  }
+  if (!turn.relay_address().empty()) {
+    if (auto s = ValidateIpField("turn.relay_address", turn.relay_address()); !s.ok()) return s;
+    if (IsWildcard(*ParseIp(turn.relay_address()))) {
+      return FieldError("turn.relay_address", "must be a concrete address clients can reach");
+    }
+  }
+  if (auto s = ValidatePort("turn.port", turn.port()); !s.ok()) return s;
+  if (turn.realm().empty()) return FieldError("turn.realm", "must not be empty");
+  if (turn.credential_ttl_seconds() == 0) {
+    return FieldError("turn.credential_ttl_seconds", "must be at least 1");
   }
 
   if (config.web().dir().empty()) return FieldError("web.dir", "must not be empty");

@@ -39,6 +39,9 @@ inline constexpr uint32_t kDefaultEmptyTimeoutSeconds = 300;
 // hold its worker's resources for that long.
 inline constexpr uint32_t kMaxEmptyTimeoutSeconds = 7 * 24 * 3600;
 inline constexpr uint32_t kDefaultWebhookMaxAttempts = 6;
+inline constexpr uint32_t kDefaultTurnPort = 3478;  // RFC 8489 §6: STUN/TURN over UDP and TCP
+inline constexpr uint32_t kDefaultTurnCredentialTtlSeconds = 12 * 3600;
+inline constexpr char kDevTurnSecret[] = "secret";
 inline constexpr uint32_t kMaxWebhookMaxAttempts = 20;
 
 // The built-in defaults, every field present:
@@ -93,6 +96,9 @@ struct ServerConfigOverrides {
   std::optional<std::string> webhook_urls;
   std::optional<std::string> webhook_api_key;     // webhook.api_key
   std::optional<uint32_t> webhook_max_attempts;   // webhook.max_attempts
+  std::optional<bool> turn_enabled;               // turn.enabled
+  std::optional<uint16_t> turn_port;              // turn.port
+  std::optional<std::string> turn_secret;         // turn.secret
 };
 
 // Writes every given override into config. Fails (naming --api_keys) only when api_keys is

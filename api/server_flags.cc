@@ -65,6 +65,13 @@ ABSL_FLAG(std::string, webhook_api_key, "",
           "[webhook.api_key]");
 ABSL_FLAG(std::optional<uint32_t>, webhook_max_attempts, std::nullopt,
           "Attempts per webhook delivery, 1-20 (default 6) [webhook.max_attempts]");
+ABSL_FLAG(bool, turn, true,
+          "Run the embedded STUN/TURN server (default true) [turn.enabled]");
+ABSL_FLAG(std::optional<uint16_t>, turn_port, std::nullopt,
+          "STUN/TURN UDP port, 0 = ephemeral (default 3478) [turn.port]");
+ABSL_FLAG(std::string, turn_secret, "",
+          "Shared secret of the TURN REST credentials (default: random per process; \"secret\" "
+          "in dev mode) [turn.secret]");
 
 namespace switchyard::api {
 namespace {
@@ -104,6 +111,9 @@ ServerConfigOverrides OverridesFromFlags() {
   overrides.webhook_urls = IfGiven(FLAGS_webhook_urls);
   overrides.webhook_api_key = IfGiven(FLAGS_webhook_api_key);
   overrides.webhook_max_attempts = absl::GetFlag(FLAGS_webhook_max_attempts);
+  overrides.turn_enabled = IfGiven(FLAGS_turn);
+  overrides.turn_port = absl::GetFlag(FLAGS_turn_port);
+  overrides.turn_secret = IfGiven(FLAGS_turn_secret);
   return overrides;
 }
 

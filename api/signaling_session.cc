@@ -290,6 +290,14 @@ void SignalingSession::Send(const ServerMessage& message) {
     ServerMessage completed = message;
     *completed.mutable_joined()->mutable_local() = local_;
     *completed.mutable_joined()->mutable_room_info() = room_info_;
+    if (context_.ice_servers) {
+      for (const IceServerInfo& server : context_.ice_servers(local_.identity())) {
+        v1::IceServer* out = completed.mutable_joined()->add_ice_servers();
+        for (const std::string& url : server.urls) out->add_urls(url);
+        out->set_username(server.username);
+        out->set_credential(server.credential);
+      }
+    }
     write_queue_.push_back(EncodeServerMessage(completed));
   } else {
     write_queue_.push_back(EncodeServerMessage(message));

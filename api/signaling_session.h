@@ -18,6 +18,7 @@
 #include "api/access_token.h"
 #include "api/proto/signaling.pb.h"
 #include "api/room_manager.h"
+#include "api/turn_runner.h"
 #include "api/signaling_codec.h"
 #include "sfu/worker_pool.h"
 
@@ -28,6 +29,8 @@ struct SignalingContext {
   RoomManager& rooms;
   const TokenVerifier& verifier;
   std::function<int64_t()> unix_now;
+  // ICE servers (with credentials) for a joining identity; unset = none (TURN disabled).
+  std::function<std::vector<IceServerInfo>(const std::string& identity)> ice_servers;
 };
 
 // One client's signaling WebSocket (/ws). Lives on the control thread's io_context; events

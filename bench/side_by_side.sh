@@ -149,7 +149,7 @@ start_server() {  # target log_prefix
   case "$1" in
     switchyard)
       taskset -c 0 "$switchyard_bin" --dev --workers=1 --http_address="$address" \
-        --http_port=8080 --rtc_address="$address" --rtc_port=40000 --announced_ip="$address" \
+        --http_port=8080 --rtc_address="$address" --rtc_port=40000 --announced_ip="$address" --turn=false \
         --web_dir="$repo/api/web" >"$2.out" 2>"$2.err" &
       server_pid=$!
       ready() { grep -q "switchyard: serving" "$2.out"; } ;;

@@ -45,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-taskset -c "$server_cpus" "$build/api/switchyard" --dev --http_address=127.0.0.1 --http_port=0 \
+taskset -c "$server_cpus" "$build/api/switchyard" --dev --turn=false --http_address=127.0.0.1 --http_port=0 \
   --rtc_address=127.0.0.1 --rtc_port=0 --workers="$workers" --web_dir=api/web \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!

@@ -9,10 +9,11 @@ class TurnUdpService::Relay final : public UdpSocket::Receiver {
  public:
   explicit Relay(TurnServer& server) : server_(server) {}
   void OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp) override {
-    server_.HandlePeerPacket(socket->local_address(), from, data);
+    server_.HandlePeerPacket(advertised, from, data);
   }
   TurnServer& server_;
   std::unique_ptr<UdpSocket> socket;
+  SocketAddress advertised;  // what the TurnServer and the client know this relay as
 };
 
 TurnUdpService::TurnUdpService(boost::asio::io_context& io, const Clock& clock, Options options)
@@ -79,7 +80,11 @@ absl::StatusOr<SocketAddress> TurnUdpService::OpenRelay(const TurnClientTuple&) 
   if (!socket.ok()) return socket.status();
   relay->socket = *std::move(socket);
   relay->socket->Start();
-  const SocketAddress address = relay->socket->local_address();
+  const SocketAddress& bound = relay->socket->local_address();
+  const SocketAddress& ip = options_.relay_announced.empty() ? bound : options_.relay_announced;
+  relay->advertised = ip.is_ipv4() ? SocketAddress::FromIpv4(ip.ipv4_host_order(), bound.port())
+                                   : SocketAddress::FromIpv6(ip.ip_bytes(), bound.port());
+  const SocketAddress address = relay->advertised;
   relays_[address] = std::move(relay);
   return address;
 }

@@ -29,6 +29,10 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
   struct Options {
     SocketAddress listen;          // e.g. 0.0.0.0:3478
     SocketAddress relay_address;   // the IP relays bind to (port ignored)
+    // The IP put into XOR-RELAYED-ADDRESS when it differs from relay_address: a server behind
+    // 1:1 NAT (cloud VM) or bound to a wildcard tells clients its public address. Empty = the
+    // bound address.
+    SocketAddress relay_announced;
     TurnServerConfig turn;
   };
 

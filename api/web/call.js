@@ -131,6 +131,7 @@ export async function join(room, name) {
 export async function onJoined(current, joined) {
   current.participantId = joined.participantId || '';
   current.joinedAt = performance.now();
+  current.iceServers = joined.iceServers || [];
   if (joined.local) applyLocalInfo(current, joined.local);
   if (joined.roomInfo) applyRoomInfo(current, joined.roomInfo);
   for (const info of joined.participants || []) upsertParticipant(current, info);

@@ -5,7 +5,8 @@
 // default to the token's); identity=<id> (the identity asked of /dev/token; default: one the
 // server picks); simulcast=0 (publish one encoding); codec=vp8|vp9|h264|av1 (preferred video
 // codec); video=0 (publish the microphone only); publish=0 (join as a viewer: publish nothing);
-// stats=0|1 (per-tile stats badges).
+// stats=0|1 (per-tile stats badges); relay=1 (media only through the server's TURN relay, as a
+// client behind a strict NAT or firewall would: RTCConfiguration.iceTransportPolicy "relay").
 
 export const params = new URLSearchParams(window.location.search);
 
@@ -17,7 +18,16 @@ export const options = {
   // A join token handed to the page (production); without it the page asks /dev/token.
   token: params.get('token') || '',
   identity: params.get('identity') || '',
+  relayOnly: params.get('relay') === '1',
 };
+
+// RTCConfiguration for both PeerConnections: the ICE servers `joined` handed us (the server's
+// STUN/TURN with credentials for this participant).
+export function rtcConfiguration(current, extra = {}) {
+  const config = { bundlePolicy: 'max-bundle', iceServers: current.iceServers || [], ...extra };
+  if (options.relayOnly) config.iceTransportPolicy = 'relay';
+  return config;
+}
 
 // This page's address after joining `room`: the room plus the switches a reload needs to
 // join the same way (the token and identity; not the name, which the form remembers).

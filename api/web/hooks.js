@@ -8,8 +8,27 @@ import { clearPreference, ownerOfTrack, setPreference } from './subscriptions.js
 import { setPinned } from './tiles.js';
 import { bannerText, getState } from './view.js';
 
+// The local candidate type ('host', 'srflx', 'relay') of `pc`'s selected pair, or ''.
+async function selectedLocalCandidateType(pc) {
+  if (!pc) return '';
+  const report = await pc.getStats();
+  let pairId = '';
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  const pair = pairId ? report.get(pairId) : null;
+  const local = pair ? report.get(pair.localCandidateId) : null;
+  return local ? local.candidateType : '';
+}
+
 export function installTestHooks() {
   window.switchyard = {
+    // How each PeerConnection reaches the server: {publisher, subscriber} local candidate types.
+    candidateTypes: async () => ({
+      publisher: await selectedLocalCandidateType(session && session.publisherPc),
+      subscriber: await selectedLocalCandidateType(session && session.subscriberPc),
+    }),
+    iceServerUrls: () => (session ? session.iceServers.flatMap((s) => s.urls) : []),
     state: () => getState(),
     localParticipantId: () => (session ? session.participantId : ''),
     // The identity we joined as (from the token, confirmed by `joined.local`).

@@ -1,7 +1,7 @@
 // The publisher PeerConnection: our camera and microphone, offered by us (publishOffer ->
 // publishAnswer). Video goes out as three simulcast layers unless simulcast=0.
 
-import { options } from './config.js';
+import { options, rtcConfiguration } from './config.js';
 import { session } from './session.js';
 import { send } from './signaling.js';
 import { renderStatus } from './view.js';
@@ -17,7 +17,7 @@ export const kSimulcastEncodings = [
 export async function publish(current) {
   const tracks = current.localStream ? current.localStream.getTracks() : [];
   if (tracks.length === 0) return;  // Nothing to send: receive-only participant.
-  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+  const pc = new RTCPeerConnection(rtcConfiguration(current, { rtcpMuxPolicy: 'require' }));
   current.publisherPc = pc;
   pc.onconnectionstatechange = () => {
     if (session !== current) return;

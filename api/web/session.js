@@ -27,6 +27,8 @@ export function newSession(room, name) {
     localStream: null,
     publisherPc: null,
     subscriberPc: null,
+    // From `joined`: the server's STUN/TURN service with our credentials (RTCIceServer[]).
+    iceServers: [],
     participantId: '',
     // From `joined.local` (and participantUpdated for ourselves): identity, permission,
     // metadata as the room API shows them.

@@ -1,13 +1,14 @@
 // The subscriber PeerConnection: everyone else's tracks, offered by the server
 // (subscribeOffer -> subscribeAnswer). Each remote stream's id is its participant's id.
 
+import { rtcConfiguration } from './config.js';
 import { attachTrack, detachTrack, upsertParticipant } from './participants.js';
 import { session } from './session.js';
 import { send } from './signaling.js';
 import { renderStatus } from './view.js';
 
 export function createSubscriber(current) {
-  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  const pc = new RTCPeerConnection(rtcConfiguration(current));
   pc.onconnectionstatechange = () => {
     if (session !== current) return;
     console.info('switchyard: subscriber', pc.connectionState);

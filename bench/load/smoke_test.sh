@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$server_bin" --dev --http_address=127.0.0.1 --http_port=0 --rtc_address=127.0.0.1 \
-  --rtc_port=0 --announced_ip=127.0.0.1 --web_dir="$web_dir" \
+  --rtc_port=0 --announced_ip=127.0.0.1 --turn_port=0 --web_dir="$web_dir" \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 

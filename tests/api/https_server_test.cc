@@ -297,6 +297,7 @@ class HttpsServerTest : public ::testing::Test {
   void StartServer(bool tls) {
     ServerConfig config = DefaultServerConfig();
     config.set_dev_mode(true);
+    config.mutable_turn()->set_port(0);  // never the shared 3478: tests run in parallel
     auto* key = config.add_api_keys();
     key->set_key(kDevApiKey);
     key->set_secret(kDevApiSecret);
@@ -493,6 +494,7 @@ TEST_F(HttpsServerTest, SignalingJoinOverPlainWebSocketStillWorks) {
 TEST_F(HttpsServerTest, ServerRefusesToStartWithABadKeyFile) {
   ServerConfig config = DefaultServerConfig();
   config.set_dev_mode(true);
+  config.mutable_turn()->set_port(0);
   config.mutable_http()->set_port(0);
   config.mutable_rtc()->set_port(0);
   config.mutable_http()->set_tls_cert_file(pki_.Path("chain.pem"));

@@ -267,7 +267,7 @@ TEST(MetricsHttpTest, ServesMetricsReadyzAndCountsRequests) {
       UnixNow);
   RoomApi room_api(rooms, verifier, RoomApi::Options{}, clock, UnixNow);
   WhipHandler whip(rooms, verifier, control.io().get_executor(), UnixNow);
-  SignalingContext signaling{rooms, verifier, UnixNow};
+  SignalingContext signaling{rooms, verifier, UnixNow, nullptr};
   std::unique_ptr<HttpServer> server;
   {
     std::promise<void> started;

@@ -182,6 +182,7 @@ export class Harness {
       '--http_address=127.0.0.1', '--http_port=0',
       '--rtc_address=127.0.0.1', '--rtc_port=0',
       '--announced_ip=127.0.0.1',
+      '--turn_port=0',  // the embedded STUN/TURN server on an ephemeral port (tests run in parallel)
       `--web_dir=${kWebDir}`,
     ];
     this.log(`server: ${bin} ${args.join(' ')}`);

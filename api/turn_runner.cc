@@ -1,0 +1,125 @@
+#include "api/turn_runner.h"
+
+#include <openssl/rand.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "transport/turn_credentials.h"
+
+namespace switchyard::api {
+namespace {
+
+std::string RandomSecret() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::TurnConfig& config,
+                                                               const std::string& bind_ip,
+                                                               const std::string& public_ip,
+                                                               const transport::Clock& clock,
+                                                               std::function<int64_t()> unix_now) {
+  std::unique_ptr<TurnRunner> runner(new TurnRunner());
+  runner->unix_now_ = unix_now;
+  runner->secret_ = config.secret().empty() ? RandomSecret() : config.secret();
+  if (runner->secret_.empty()) return absl::InternalError("no randomness for the TURN secret");
+  runner->ttl_seconds_ = config.credential_ttl_seconds();
+
+  const std::string listen_ip = config.address().empty() ? bind_ip : config.address();
+  auto listen = transport::SocketAddress::Parse(listen_ip, static_cast<uint16_t>(config.port()));
+  const std::string relay_ip = config.relay_address().empty() ? listen_ip : config.relay_address();
+  auto relay = transport::SocketAddress::Parse(relay_ip, 0);
+  auto announced = transport::SocketAddress::Parse(public_ip, 0);
+  if (!listen || !relay || !announced) {
+    return absl::InvalidArgumentError("turn: bad listen, relay or public address");
+  }
+
+  transport::TurnUdpService::Options options;
+  options.listen = *listen;
+  options.relay_address = *relay;
+  // Relays bound to a wildcard or behind 1:1 NAT are advertised at the public address.
+  if (relay_ip != public_ip) options.relay_announced = *announced;
+  options.turn.auth_secret = runner->secret_;
+  options.turn.realm = config.realm();
+  options.turn.max_allocations_per_user = config.user_quota();
+  options.turn.max_allocations_total = config.total_quota();
+  options.turn.peer_policy.allow_loopback = config.allow_loopback_peers();
+  options.turn.peer_policy.allow_private = config.allow_private_peers();
+
+  runner->io_ = std::make_unique<boost::asio::io_context>();
+  auto service =
+      transport::TurnUdpService::Create(*runner->io_, clock, std::move(unix_now), options);
+  if (!service.ok()) {
+    return absl::Status(service.status().code(),
+                        absl::StrCat("turn: cannot bind UDP ", listen->ToString(), ": ",
+                                     service.status().message(),
+                                     " (set turn.port / --turn_port, or --turn=false)"));
+  }
+  runner->service_ = *std::move(service);
+  runner->port_ = runner->service_->listen_address().port();
+  auto host = transport::SocketAddress::Parse(public_ip, runner->port_);
+  runner->public_host_ = host && host->is_ipv6() ? absl::StrCat("[", public_ip, "]") : public_ip;
+  return runner;
+}
+
+TurnRunner::~TurnRunner() {
+  Stop();
+  service_.reset();
+}
+
+void TurnRunner::Start() {
+  if (started_) return;
+  started_ = true;
+  service_->Start();
+  thread_ = std::thread([this] { io_->run(); });
+}
+
+void TurnRunner::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (started_) {
+    boost::asio::post(*io_, [this] {
+      service_->Stop();
+      io_->stop();
+    });
+    if (thread_.joinable()) thread_.join();
+  } else {
+    service_->Stop();
+  }
+}
+
+std::vector<IceServerInfo> TurnRunner::IceServersFor(const std::string& identity) const {
+  const transport::TurnRestCredential credential = transport::MakeTurnRestCredential(
+      secret_, identity, unix_now_() + static_cast<int64_t>(ttl_seconds_));
+  const std::string hostport = absl::StrCat(public_host_, ":", port_);
+  IceServerInfo stun;
+  stun.urls.push_back(absl::StrCat("stun:", hostport));
+  IceServerInfo turn;
+  turn.urls.push_back(absl::StrCat("turn:", hostport, "?transport=udp"));
+  turn.username = credential.username;
+  turn.credential = credential.password;
+  return {stun, turn};
+}
+
+transport::TurnServer::Stats TurnRunner::CollectStats() const {
+  if (!started_ || stopped_) return {};
+  auto promise = std::make_shared<std::promise<transport::TurnServer::Stats>>();
+  std::future<transport::TurnServer::Stats> future = promise->get_future();
+  boost::asio::post(*io_, [this, promise] { promise->set_value(service_->server().stats()); });
+  if (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) return {};
+  return future.get();
+}
+
+}  // namespace switchyard::api

@@ -1,0 +1,72 @@
+#ifndef SWITCHYARD_API_TURN_RUNNER_H_
+#define SWITCHYARD_API_TURN_RUNNER_H_
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/proto/config.pb.h"
+#include "transport/clock.h"
+#include "transport/turn_server.h"
+#include "transport/turn_udp_service.h"
+
+namespace switchyard::api {
+
+// One entry of RTCConfiguration.iceServers as the signaling hands it to a participant.
+struct IceServerInfo {
+  std::vector<std::string> urls;
+  std::string username;
+  std::string credential;
+};
+
+// The embedded STUN/TURN server of a Switchyard process (config.turn): a TurnUdpService on a
+// thread of its own, so relayed media never waits behind signaling or a worker's fan-out, and
+// the credentials the signaling gives out for it.
+class TurnRunner {
+ public:
+  // Binds the socket (the error names the port when it is taken) on turn.address, else
+  // `bind_ip` (rtc.address). `public_ip` is the address clients are told to use for the
+  // server and its relays (rtc.announced_ip, or rtc.address when that is concrete).
+  static absl::StatusOr<std::unique_ptr<TurnRunner>> Create(const config::TurnConfig& config,
+                                                            const std::string& bind_ip,
+                                                            const std::string& public_ip,
+                                                            const transport::Clock& clock,
+                                                            std::function<int64_t()> unix_now);
+  ~TurnRunner();
+  TurnRunner(const TurnRunner&) = delete;
+  TurnRunner& operator=(const TurnRunner&) = delete;
+
+  void Start();
+  void Stop();  // Idempotent; joins the thread.
+
+  // stun: and turn: URLs with credentials for `identity`, valid for credential_ttl_seconds.
+  // Thread-safe.
+  std::vector<IceServerInfo> IceServersFor(const std::string& identity) const;
+
+  uint16_t port() const { return port_; }
+  // The TURN core's counters, read on its thread (waits at most 200 ms; zeros if it is gone).
+  transport::TurnServer::Stats CollectStats() const;
+
+ private:
+  TurnRunner() = default;
+
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<transport::TurnUdpService> service_;
+  std::thread thread_;
+  std::function<int64_t()> unix_now_;
+  std::string secret_;
+  std::string public_host_;  // IP as it goes into a URL ("[v6]" bracketed)
+  uint16_t port_ = 0;
+  uint32_t ttl_seconds_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace switchyard::api
+
+#endif  // SWITCHYARD_API_TURN_RUNNER_H_
