@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
     std::cout << "switchyard: worker " << worker->index() << " media on udp "
               << worker->rtc_address().ToString() << "\n";
   }
+  if (const uint16_t turn = (*server)->turn_port(); turn != 0) {
+    std::cout << "switchyard: STUN/TURN on udp port " << turn << " (realm "
+              << config->turn().realm() << ")\n";
+  }
   std::string host = config->http().address();
   if (host.find(':') != std::string::npos) host = absl::StrCat("[", host, "]");
   const bool tls = !config->http().tls_cert_file().empty();

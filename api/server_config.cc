@@ -250,7 +250,7 @@ ServerConfig DefaultServerConfig() {
   config.mutable_turn()->set_credential_ttl_seconds(kDefaultTurnCredentialTtlSeconds);
   config.mutable_turn()->set_allow_loopback_peers(false);
   config.mutable_turn()->set_allow_private_peers(false);
-  config.mutable_turn()->set_user_quota(10);
+  config.mutable_turn()->set_user_quota(32);
   config.mutable_turn()->set_total_quota(10000);
   return config;
 }

@@ -129,6 +129,8 @@ bool IsUnderstoodComprehensionRequired(uint16_t type) {
     case kStunAttrXorRelayedAddress:
     case kStunAttrRequestedAddressFamily:
     case kStunAttrRequestedTransport:
+    case kStunAttrEvenPort:
+    case kStunAttrReservationToken:
       return true;
     default:
       return false;

@@ -306,11 +306,31 @@ void TurnServer::HandleAllocate(const TurnClientTuple& tuple, const StunMessage&
     SendError(tuple, request, kStunErrorInsufficientCapacity, "Insufficient Capacity", &auth);
     return;
   }
-  absl::StatusOr<SocketAddress> relay = network_.OpenRelay(tuple);
-  if (!relay.ok()) {
+  TurnRelayRequest relay_request;
+  const std::optional<std::span<const uint8_t>> even_port = request.FindAttribute(kStunAttrEvenPort);
+  const std::optional<std::span<const uint8_t>> token =
+      request.FindAttribute(kStunAttrReservationToken);
+  if ((even_port && token) || (even_port && even_port->size() != 1) ||
+      (token && token->size() != 8)) {
+    // RFC 8656 §7.2: EVEN-PORT and RESERVATION-TOKEN together, or malformed, is a 400.
+    SendError(tuple, request, kStunErrorBadRequest, "Bad EVEN-PORT or RESERVATION-TOKEN", &auth);
+    return;
+  }
+  if (even_port) {
+    relay_request.even_port = true;
+    relay_request.reserve_next = ((*even_port)[0] & 0x80) != 0;
+  }
+  if (token) {
+    TurnReservationToken t;
+    std::memcpy(t.data(), token->data(), t.size());
+    relay_request.reservation = t;
+  }
+  absl::StatusOr<TurnRelayGrant> grant = network_.OpenRelay(tuple, relay_request);
+  if (!grant.ok()) {
     SendError(tuple, request, kStunErrorInsufficientCapacity, "Insufficient Capacity", &auth);
     return;
   }
+  const SocketAddress* relay = &grant->relay;
   const Duration lifetime = LifetimeFor(request, nullptr);
   auto allocation = std::make_unique<Allocation>();
   allocation->tuple = tuple;
@@ -330,6 +350,7 @@ void TurnServer::HandleAllocate(const TurnClientTuple& tuple, const StunMessage&
   builder.AddUint32(kStunAttrLifetime, static_cast<uint32_t>(
                                            std::chrono::duration_cast<std::chrono::seconds>(lifetime)
                                                .count()));
+  if (grant->reservation) builder.AddAttribute(kStunAttrReservationToken, *grant->reservation);
   builder.AddXorMappedAddress(tuple.client);
   builder.AddSoftware(config_.software);
   SendResponse(tuple, builder, &auth);
@@ -429,7 +450,7 @@ void TurnServer::HandleChannelBind(const TurnClientTuple& tuple, const StunMessa
   const uint16_t number =
       number_attr && number_attr->size() == 4 ? LoadBe16(number_attr->data()) : 0;
   if (number < kMinChannel || number > kMaxChannel) {
-    SendError(tuple, request, kStunErrorBadRequest, "CHANNEL-NUMBER must be 0x4000-0x4FFF", &auth);
+    SendError(tuple, request, kStunErrorBadRequest, "CHANNEL-NUMBER must be 0x4000-0x7FFF", &auth);
     return;
   }
   std::optional<SocketAddress> peer =

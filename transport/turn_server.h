@@ -48,7 +48,7 @@ struct TurnServerConfig {
   Duration permission_lifetime = std::chrono::seconds(300);  // RFC 8656 §9
   Duration channel_lifetime = std::chrono::seconds(600);     // RFC 8656 §12
   Duration nonce_lifetime = std::chrono::seconds(600);
-  size_t max_allocations_per_user = 10;  // 486 Allocation Quota Reached beyond
+  size_t max_allocations_per_user = 32;  // 486 Allocation Quota Reached beyond
   size_t max_allocations_total = 10000;  // 508 Insufficient Capacity beyond
   TurnPeerPolicy peer_policy;
   // Plain STUN Binding requests per source IP (token bucket): anyone may ask, nobody may flood.
@@ -81,6 +81,18 @@ std::string_view TurnDropName(TurnDrop reason);
 // without MESSAGE-INTEGRITY gets 401 with REALM and a NONCE; an expired nonce 438; unknown or
 // expired credentials or a bad MESSAGE-INTEGRITY 401; every answer after a successful check is
 // signed with the same key. Binding requests need no credentials (the public STUN service).
+// What an Allocate asks of the relay port (RFC 8656 §7.2, §14.6, §14.9).
+using TurnReservationToken = std::array<uint8_t, 8>;
+struct TurnRelayRequest {
+  bool even_port = false;     // EVEN-PORT: an even port number
+  bool reserve_next = false;  // EVEN-PORT's R bit: also hold port + 1 for a later Allocate
+  std::optional<TurnReservationToken> reservation;  // RESERVATION-TOKEN: the port held earlier
+};
+struct TurnRelayGrant {
+  SocketAddress relay;
+  std::optional<TurnReservationToken> reservation;  // set when reserve_next was granted
+};
+
 class TurnServer {
  public:
   class Network {
@@ -89,9 +101,11 @@ class TurnServer {
     // One STUN or ChannelData message to the client over the tuple it came in on (a stream
     // transport writes it as is: both are self-delimiting and ChannelData is already padded).
     virtual void SendToClient(const TurnClientTuple& tuple, std::span<const uint8_t> data) = 0;
-    // A relay transport address (UDP, same family as `tuple.server`) for a new allocation.
-    // An error becomes 508 Insufficient Capacity.
-    virtual absl::StatusOr<SocketAddress> OpenRelay(const TurnClientTuple& tuple) = 0;
+    // A relay transport address (UDP, same family as `tuple.server`) for a new allocation, as
+    // `request` asks. An error (no port, unknown reservation) becomes 508 Insufficient
+    // Capacity.
+    virtual absl::StatusOr<TurnRelayGrant> OpenRelay(const TurnClientTuple& tuple,
+                                                     const TurnRelayRequest& request) = 0;
     virtual void CloseRelay(const SocketAddress& relay) = 0;
     // A UDP datagram from `relay` to `peer`.
     virtual void SendFromRelay(const SocketAddress& relay, const SocketAddress& peer,
@@ -113,8 +127,11 @@ class TurnServer {
   };
 
   static constexpr size_t kMaxMessage = 65536 + 4;
-  static constexpr uint16_t kMinChannel = 0x4000;  // RFC 8656 §12
-  static constexpr uint16_t kMaxChannel = 0x4FFF;
+  // RFC 8656 §12 allows 0x4000-0x4FFF; RFC 5766 allowed up to 0x7FFF and its clients (coturn's
+  // turnutils_uclient among them) still pick from there. On the TURN port nothing else starts
+  // with 0b01, so the wider range costs nothing and keeps them working, as coturn does.
+  static constexpr uint16_t kMinChannel = 0x4000;
+  static constexpr uint16_t kMaxChannel = 0x7FFF;
 
   TurnServer(const Clock& clock, std::function<int64_t()> unix_now, TurnServerConfig config,
              Network& network);

@@ -1,6 +1,10 @@
 #include "transport/turn_udp_service.h"
 
+#include <openssl/rand.h>
+
 #include <utility>
+
+#include "absl/random/random.h"
 
 namespace switchyard::transport {
 
@@ -48,6 +52,7 @@ void TurnUdpService::Stop() {
   timer_.cancel();
   listener_->Close();
   for (auto& [address, relay] : relays_) relay->socket->Close();
+  reservations_.clear();
 }
 
 void TurnUdpService::ScheduleTimer() {
@@ -57,6 +62,8 @@ void TurnUdpService::ScheduleTimer() {
     if (error || stopped_) return;
     server_->OnTimer();
     closing_.clear();
+    const Timestamp now = clock_.Now();
+    std::erase_if(reservations_, [&](const auto& r) { return now >= r.second.expires; });
     ScheduleTimer();
   });
 }
@@ -70,23 +77,75 @@ void TurnUdpService::SendToClient(const TurnClientTuple& tuple, std::span<const 
   listener_->Send(data, tuple.client);
 }
 
-absl::StatusOr<SocketAddress> TurnUdpService::OpenRelay(const TurnClientTuple&) {
-  if (stopped_) return absl::UnavailableError("stopped");
+absl::StatusOr<std::unique_ptr<TurnUdpService::Relay>> TurnUdpService::BindRelay(uint16_t port) {
   auto relay = std::make_unique<Relay>(*server_);
-  SocketAddress local = options_.relay_address.is_ipv4()
-                            ? SocketAddress::FromIpv4(options_.relay_address.ipv4_host_order(), 0)
-                            : SocketAddress::FromIpv6(options_.relay_address.ip_bytes(), 0);
+  const SocketAddress& ip = options_.relay_address;
+  const SocketAddress local = ip.is_ipv4() ? SocketAddress::FromIpv4(ip.ipv4_host_order(), port)
+                                           : SocketAddress::FromIpv6(ip.ip_bytes(), port);
   absl::StatusOr<std::unique_ptr<UdpSocket>> socket = UdpSocket::Bind(io_, local, *relay, clock_);
   if (!socket.ok()) return socket.status();
   relay->socket = *std::move(socket);
-  relay->socket->Start();
   const SocketAddress& bound = relay->socket->local_address();
-  const SocketAddress& ip = options_.relay_announced.empty() ? bound : options_.relay_announced;
-  relay->advertised = ip.is_ipv4() ? SocketAddress::FromIpv4(ip.ipv4_host_order(), bound.port())
-                                   : SocketAddress::FromIpv6(ip.ip_bytes(), bound.port());
-  const SocketAddress address = relay->advertised;
-  relays_[address] = std::move(relay);
-  return address;
+  const SocketAddress& shown = options_.relay_announced.empty() ? bound : options_.relay_announced;
+  relay->advertised = shown.is_ipv4()
+                          ? SocketAddress::FromIpv4(shown.ipv4_host_order(), bound.port())
+                          : SocketAddress::FromIpv6(shown.ip_bytes(), bound.port());
+  return relay;
+}
+
+absl::StatusOr<TurnRelayGrant> TurnUdpService::BindEvenRelay(bool reserve_next,
+                                                             std::unique_ptr<Relay>& out) {
+  // Random even ports of the IANA dynamic range (RFC 6335), as the kernel's own choice would
+  // not be even; a bounded number of tries when ports are busy.
+  absl::BitGen random;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const uint16_t port = static_cast<uint16_t>(49152 + 2 * absl::Uniform(random, 0, 8191));
+    absl::StatusOr<std::unique_ptr<Relay>> even = BindRelay(port);
+    if (!even.ok()) continue;
+    TurnRelayGrant grant;
+    if (reserve_next) {
+      absl::StatusOr<std::unique_ptr<Relay>> next = BindRelay(static_cast<uint16_t>(port + 1));
+      if (!next.ok()) continue;  // `even` closes as it goes out of scope
+      TurnReservationToken token;
+      if (RAND_bytes(token.data(), static_cast<int>(token.size())) != 1) {
+        return absl::InternalError("no randomness for a reservation token");
+      }
+      reservations_[token] = Reservation{*std::move(next), clock_.Now() + kReservationLifetime};
+      grant.reservation = token;
+    }
+    grant.relay = (*even)->advertised;
+    out = *std::move(even);
+    return grant;
+  }
+  return absl::ResourceExhaustedError("no free even relay port");
+}
+
+absl::StatusOr<TurnRelayGrant> TurnUdpService::OpenRelay(const TurnClientTuple&,
+                                                         const TurnRelayRequest& request) {
+  if (stopped_) return absl::UnavailableError("stopped");
+  std::unique_ptr<Relay> relay;
+  TurnRelayGrant grant;
+  if (request.reservation) {
+    auto it = reservations_.find(*request.reservation);
+    if (it == reservations_.end() || clock_.Now() >= it->second.expires) {
+      return absl::NotFoundError("unknown or expired reservation");
+    }
+    relay = std::move(it->second.relay);
+    reservations_.erase(it);
+    grant.relay = relay->advertised;
+  } else if (request.even_port) {
+    absl::StatusOr<TurnRelayGrant> even = BindEvenRelay(request.reserve_next, relay);
+    if (!even.ok()) return even.status();
+    grant = *even;
+  } else {
+    absl::StatusOr<std::unique_ptr<Relay>> any = BindRelay(0);
+    if (!any.ok()) return any.status();
+    relay = *std::move(any);
+    grant.relay = relay->advertised;
+  }
+  relay->socket->Start();
+  relays_[grant.relay] = std::move(relay);
+  return grant;
 }
 
 void TurnUdpService::CloseRelay(const SocketAddress& relay) {

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -58,13 +59,18 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
 
   TurnUdpService(boost::asio::io_context& io, const Clock& clock, Options options);
   void ScheduleTimer();
+  // A relay socket on `port` of the relay address (0 = any), not yet reading.
+  absl::StatusOr<std::unique_ptr<Relay>> BindRelay(uint16_t port);
+  // EVEN-PORT (and its R bit): an even port, and with `reserve_next` port + 1 held for later.
+  absl::StatusOr<TurnRelayGrant> BindEvenRelay(bool reserve_next, std::unique_ptr<Relay>& out);
 
   // UdpSocket::Receiver (the listener)
   void OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp arrival) override;
 
   // TurnServer::Network
   void SendToClient(const TurnClientTuple& tuple, std::span<const uint8_t> data) override;
-  absl::StatusOr<SocketAddress> OpenRelay(const TurnClientTuple& tuple) override;
+  absl::StatusOr<TurnRelayGrant> OpenRelay(const TurnClientTuple& tuple,
+                                           const TurnRelayRequest& request) override;
   void CloseRelay(const SocketAddress& relay) override;
   void SendFromRelay(const SocketAddress& relay, const SocketAddress& peer,
                      std::span<const uint8_t> data) override;
@@ -75,6 +81,13 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
   std::unique_ptr<UdpSocket> listener_;
   std::unique_ptr<TurnServer> server_;
   absl::flat_hash_map<SocketAddress, std::unique_ptr<Relay>, SocketAddressHash> relays_;
+  // Ports held for a later Allocate with RESERVATION-TOKEN (RFC 8656 §7.2: ~30 s).
+  static constexpr Duration kReservationLifetime = std::chrono::seconds(30);
+  struct Reservation {
+    std::unique_ptr<Relay> relay;
+    Timestamp expires;
+  };
+  std::map<TurnReservationToken, Reservation> reservations_;
   // Relays closed from inside a handler; destroyed at the next timer tick.
   std::vector<std::unique_ptr<Relay>> closing_;
   boost::asio::steady_timer timer_;

@@ -25,8 +25,9 @@ class Sink final : public TurnServer::Network {
   void SendToClient(const TurnClientTuple&, std::span<const uint8_t> data) override {
     last.assign(data.begin(), data.end());
   }
-  absl::StatusOr<SocketAddress> OpenRelay(const TurnClientTuple&) override {
-    return SocketAddress::Parse("203.0.113.1", 50000).value();
+  absl::StatusOr<TurnRelayGrant> OpenRelay(const TurnClientTuple&,
+                                           const TurnRelayRequest&) override {
+    return TurnRelayGrant{SocketAddress::Parse("203.0.113.1", 50000).value(), std::nullopt};
   }
   void CloseRelay(const SocketAddress&) override {}
   void SendFromRelay(const SocketAddress&, const SocketAddress&, std::span<const uint8_t>) override {}

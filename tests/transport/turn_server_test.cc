@@ -34,12 +34,18 @@ class FakeTurnNetwork : public TurnServer::Network {
   void SendToClient(const TurnClientTuple& tuple, std::span<const uint8_t> data) override {
     to_client.push_back({tuple, {data.begin(), data.end()}});
   }
-  absl::StatusOr<SocketAddress> OpenRelay(const TurnClientTuple&) override {
+  absl::StatusOr<TurnRelayGrant> OpenRelay(const TurnClientTuple&,
+                                           const TurnRelayRequest& request) override {
     if (fail_open) return absl::ResourceExhaustedError("no ports");
-    SocketAddress relay = SocketAddress::Parse("203.0.113.1", next_port++).value();
-    opened.push_back(relay);
-    return relay;
+    requests.push_back(request);
+    TurnRelayGrant grant;
+    if (request.even_port && next_port % 2 != 0) ++next_port;
+    grant.relay = SocketAddress::Parse("203.0.113.1", next_port++).value();
+    if (request.reserve_next) grant.reservation = TurnReservationToken{1, 2, 3, 4, 5, 6, 7, 8};
+    opened.push_back(grant.relay);
+    return grant;
   }
+  std::vector<TurnRelayRequest> requests;
   void CloseRelay(const SocketAddress& relay) override { closed.push_back(relay); }
   void SendFromRelay(const SocketAddress& relay, const SocketAddress& peer,
                      std::span<const uint8_t> data) override {
@@ -357,12 +363,47 @@ TEST_F(TurnServerTest, RequestedTransportMustBeUdp) {
 }
 
 TEST_F(TurnServerTest, UnknownComprehensionRequiredAttributeIs420) {
+  // RFC 8656 §7.2: a server that cannot set DF treats DONT-FRAGMENT as unknown.
   Send(Tuple(), StunMethod::kAllocate, [](StunMessageBuilder& b) {
     RequestUdp(b);
-    b.AddUint32(kStunAttrEvenPort, 0x80u << 24);
+    b.AddAttribute(kStunAttrDontFragment, {});
   });
   EXPECT_EQ(LastErrorCode(), kStunErrorUnknownAttribute);
-  EXPECT_THAT(Last().unknown_attributes(), ElementsAre(kStunAttrEvenPort));
+  EXPECT_THAT(Last().unknown_attributes(), ElementsAre(kStunAttrDontFragment));
+}
+
+TEST_F(TurnServerTest, EvenPortReservesTheNextPortForAReservationToken) {
+  const uint8_t reserve[1] = {0x80};
+  Send(Tuple(1), StunMethod::kAllocate, [&](StunMessageBuilder& b) {
+    RequestUdp(b);
+    b.AddAttribute(kStunAttrEvenPort, reserve);
+  });
+  StunMessage m = Last();
+  ASSERT_EQ(m.message_class(), StunClass::kSuccessResponse);
+  ASSERT_EQ(net_.requests.size(), 1u);
+  EXPECT_TRUE(net_.requests[0].even_port);
+  EXPECT_TRUE(net_.requests[0].reserve_next);
+  EXPECT_EQ(m.DecodeXorAddress(*m.FindAttribute(kStunAttrXorRelayedAddress))->port() % 2, 0);
+  auto token = m.FindAttribute(kStunAttrReservationToken);
+  ASSERT_TRUE(token.has_value());
+  ASSERT_EQ(token->size(), 8u);
+
+  const std::vector<uint8_t> held(token->begin(), token->end());
+  Send(Tuple(2), StunMethod::kAllocate, [&](StunMessageBuilder& b) {
+    RequestUdp(b);
+    b.AddAttribute(kStunAttrReservationToken, held);
+  });
+  EXPECT_EQ(Last().message_class(), StunClass::kSuccessResponse);
+  ASSERT_EQ(net_.requests.size(), 2u);
+  ASSERT_TRUE(net_.requests[1].reservation.has_value());
+  EXPECT_TRUE(std::equal(held.begin(), held.end(), net_.requests[1].reservation->begin()));
+
+  Send(Tuple(3), StunMethod::kAllocate, [&](StunMessageBuilder& b) {  // both: 400
+    RequestUdp(b);
+    b.AddAttribute(kStunAttrEvenPort, reserve);
+    b.AddAttribute(kStunAttrReservationToken, held);
+  });
+  EXPECT_EQ(LastErrorCode(), kStunErrorBadRequest);
 }
 
 TEST_F(TurnServerTest, ForbiddenPeersGet403UnlessAllowed) {
@@ -437,7 +478,7 @@ TEST_F(TurnServerTest, ChannelBindAndChannelDataBothWays) {
   const SocketAddress relay = Allocate(Tuple());
   Bind(Tuple(), 0x3FFF, peer_);
   EXPECT_EQ(LastErrorCode(), kStunErrorBadRequest);
-  Bind(Tuple(), 0x5000, peer_);
+  Bind(Tuple(), 0x8000, peer_);
   EXPECT_EQ(LastErrorCode(), kStunErrorBadRequest);
   Bind(Tuple(), 0x4001, peer_);
   EXPECT_EQ(Last().message_class(), StunClass::kSuccessResponse);

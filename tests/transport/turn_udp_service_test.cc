@@ -168,5 +168,49 @@ TEST_F(TurnUdpServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
   EXPECT_EQ(service_->server().stats().packets_to_clients, 2u);
 }
 
+TEST_F(TurnUdpServiceTest, EvenPortWithReservationHoldsTheNextPort) {
+  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
+  nonce_ = std::string(*Request(StunMethod::kAllocate, udp).nonce());
+  const uint8_t reserve[1] = {0x80};
+  StunMessage first = Request(StunMethod::kAllocate, [&](StunMessageBuilder& b) {
+    udp(b);
+    b.AddAttribute(kStunAttrEvenPort, reserve);
+  });
+  ASSERT_EQ(first.message_class(), StunClass::kSuccessResponse);
+  const SocketAddress even = *first.DecodeXorAddress(*first.FindAttribute(kStunAttrXorRelayedAddress));
+  EXPECT_EQ(even.port() % 2, 0);
+  auto token = first.FindAttribute(kStunAttrReservationToken);
+  ASSERT_TRUE(token.has_value());
+  const std::vector<uint8_t> held(token->begin(), token->end());
+
+  // The reserved port + 1 goes to a second allocation (another client port: another 5-tuple).
+  RawUdp second_client;
+  StunMessageBuilder b(StunClass::kRequest, StunMethod::kAllocate, GenerateStunTransactionId());
+  udp(b);
+  b.AddAttribute(kStunAttrReservationToken, held);
+  b.AddUsername(credential_.username);
+  b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
+  b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
+  const TurnKey key = LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
+  // The nonce is bound to the client IP, not the port: the second socket may use it.
+  second_client.SendTo(*b.Serialize(KeyView(key), true), service_->listen_address());
+  auto [bytes, from] = Receive(second_client);
+  StunMessage second = *StunMessage::Parse(bytes);
+  ASSERT_EQ(second.message_class(), StunClass::kSuccessResponse);
+  EXPECT_EQ(second.DecodeXorAddress(*second.FindAttribute(kStunAttrXorRelayedAddress))->port(),
+            even.port() + 1);
+  // A token is good once: a third client presenting it gets 508.
+  RawUdp third_client;
+  StunMessageBuilder b3(StunClass::kRequest, StunMethod::kAllocate, GenerateStunTransactionId());
+  udp(b3);
+  b3.AddAttribute(kStunAttrReservationToken, held);
+  b3.AddUsername(credential_.username);
+  b3.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
+  b3.AddAttribute(kStunAttrNonce, Bytes(nonce_));
+  third_client.SendTo(*b3.Serialize(KeyView(key), true), service_->listen_address());
+  auto [again, again_from] = Receive(third_client);
+  EXPECT_EQ(StunMessage::Parse(again)->error_code()->code, kStunErrorInsufficientCapacity);
+}
+
 }  // namespace
 }  // namespace switchyard::transport
