@@ -87,8 +87,10 @@ absl::Status Server::Init() {
     const std::string public_ip = !config_.rtc().announced_ip().empty()
                                       ? config_.rtc().announced_ip()
                                       : config_.rtc().address();
-    auto turn =
-        TurnRunner::Create(config_.turn(), config_.rtc().address(), public_ip, clock_, UnixNow);
+    std::vector<transport::SocketAddress> sfu_addresses;
+    for (const sfu::Worker* worker : pool_->workers()) sfu_addresses.push_back(worker->rtc_address());
+    auto turn = TurnRunner::Create(config_.turn(), config_.rtc().address(), public_ip,
+                                   std::move(sfu_addresses), clock_, UnixNow);
     if (!turn.ok()) return turn.status();
     turn_ = std::move(*turn);
   }

@@ -29,6 +29,7 @@ std::string RandomSecret() {
 absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::TurnConfig& config,
                                                                const std::string& bind_ip,
                                                                const std::string& public_ip,
+                                                               std::vector<transport::SocketAddress> sfu_addresses,
                                                                const transport::Clock& clock,
                                                                std::function<int64_t()> unix_now) {
   std::unique_ptr<TurnRunner> runner(new TurnRunner());
@@ -57,6 +58,17 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   options.turn.max_allocations_total = config.total_quota();
   options.turn.peer_policy.allow_loopback = config.allow_loopback_peers();
   options.turn.peer_policy.allow_private = config.allow_private_peers();
+  for (const transport::SocketAddress& bound : sfu_addresses) {
+    const transport::SocketAddress shown =
+        announced->is_ipv4()
+            ? transport::SocketAddress::FromIpv4(announced->ipv4_host_order(), bound.port())
+            : transport::SocketAddress::FromIpv6(announced->ip_bytes(), bound.port());
+    options.turn.peer_policy.always_allowed.push_back(bound);
+    if (shown != bound) {
+      options.turn.peer_policy.always_allowed.push_back(shown);
+      options.self_rewrites.emplace_back(shown, bound);
+    }
+  }
 
   runner->io_ = std::make_unique<boost::asio::io_context>();
   auto service =

@@ -32,9 +32,12 @@ class TurnRunner {
   // Binds the socket (the error names the port when it is taken) on turn.address, else
   // `bind_ip` (rtc.address). `public_ip` is the address clients are told to use for the
   // server and its relays (rtc.announced_ip, or rtc.address when that is concrete).
+  // `sfu_addresses` are the workers' bound media addresses: relays may always reach them (and
+  // the same ports on `public_ip`, which is how clients know them).
   static absl::StatusOr<std::unique_ptr<TurnRunner>> Create(const config::TurnConfig& config,
                                                             const std::string& bind_ip,
                                                             const std::string& public_ip,
+                                                            std::vector<transport::SocketAddress> sfu_addresses,
                                                             const transport::Clock& clock,
                                                             std::function<int64_t()> unix_now);
   ~TurnRunner();

@@ -1,6 +1,7 @@
 #include "transport/turn_peer_policy.h"
 
 #include <array>
+#include <algorithm>
 #include <cstdint>
 
 namespace switchyard::transport {
@@ -63,6 +64,9 @@ std::string_view PeerAddressClassName(PeerAddressClass c) {
 }
 
 bool TurnPeerPolicy::Allows(const SocketAddress& peer) const {
+  for (const SocketAddress& own : always_allowed) {
+    if (own == peer) return true;
+  }
   switch (ClassifyPeerAddress(peer)) {
     case PeerAddressClass::kPublic: return true;
     case PeerAddressClass::kLoopback: return allow_loopback;

@@ -2,6 +2,7 @@
 #define SWITCHYARD_TRANSPORT_TURN_PEER_POLICY_H_
 
 #include <string_view>
+#include <vector>
 
 #include "transport/socket_address.h"
 
@@ -26,8 +27,12 @@ std::string_view PeerAddressClassName(PeerAddressClass c);
 struct TurnPeerPolicy {
   bool allow_loopback = false;  // dev mode: local tools such as turnutils_uclient
   bool allow_private = false;   // a server relaying inside one private network
-  // Public addresses always; loopback and private ranges only when allowed; link-local,
-  // unspecified, multicast and reserved never.
+  // Exact transport addresses always allowed: the SFU's own media sockets (bound and
+  // announced), which a TURN server co-located with its SFU must reach whatever range they
+  // are in (a cloud VM's private address, a container's).
+  std::vector<SocketAddress> always_allowed;
+  // Those first; then public addresses always; loopback and private ranges only when allowed;
+  // link-local, unspecified, multicast and reserved never.
   bool Allows(const SocketAddress& peer) const;
 };
 

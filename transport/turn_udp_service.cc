@@ -11,11 +11,19 @@ namespace switchyard::transport {
 // One allocation's relay socket: what arrives on it is the peers' data for the TurnServer.
 class TurnUdpService::Relay final : public UdpSocket::Receiver {
  public:
-  explicit Relay(TurnServer& server) : server_(server) {}
+  Relay(TurnServer& server, const Options& options) : server_(server), options_(options) {}
   void OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp) override {
+    // The SFU answers from its bound socket; its client knows it by the announced address.
+    for (const auto& [announced, bound] : options_.self_rewrites) {
+      if (from == bound) {
+        server_.HandlePeerPacket(advertised, announced, data);
+        return;
+      }
+    }
     server_.HandlePeerPacket(advertised, from, data);
   }
   TurnServer& server_;
+  const Options& options_;
   std::unique_ptr<UdpSocket> socket;
   SocketAddress advertised;  // what the TurnServer and the client know this relay as
 };
@@ -78,7 +86,7 @@ void TurnUdpService::SendToClient(const TurnClientTuple& tuple, std::span<const 
 }
 
 absl::StatusOr<std::unique_ptr<TurnUdpService::Relay>> TurnUdpService::BindRelay(uint16_t port) {
-  auto relay = std::make_unique<Relay>(*server_);
+  auto relay = std::make_unique<Relay>(*server_, options_);
   const SocketAddress& ip = options_.relay_address;
   const SocketAddress local = ip.is_ipv4() ? SocketAddress::FromIpv4(ip.ipv4_host_order(), port)
                                            : SocketAddress::FromIpv6(ip.ip_bytes(), port);
@@ -159,7 +167,14 @@ void TurnUdpService::CloseRelay(const SocketAddress& relay) {
 void TurnUdpService::SendFromRelay(const SocketAddress& relay, const SocketAddress& peer,
                                    std::span<const uint8_t> data) {
   auto it = relays_.find(relay);
-  if (it != relays_.end()) it->second->socket->Send(data, peer);
+  if (it == relays_.end()) return;
+  for (const auto& [announced, bound] : options_.self_rewrites) {
+    if (peer == announced) {
+      it->second->socket->Send(data, bound);
+      return;
+    }
+  }
+  it->second->socket->Send(data, peer);
 }
 
 }  // namespace switchyard::transport

@@ -35,6 +35,10 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
     // bound address.
     SocketAddress relay_announced;
     TurnServerConfig turn;
+    // The SFU's own media addresses as clients know them (announced) and as bound, when they
+    // differ: relayed datagrams for an announced address go to the bound one, so a server
+    // behind 1:1 NAT does not depend on the NAT hairpinning its own public address.
+    std::vector<std::pair<SocketAddress, SocketAddress>> self_rewrites;
   };
 
   // Binds the listener; relays are bound on demand. `clock` must track real time (the sockets

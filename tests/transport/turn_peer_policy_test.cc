@@ -58,10 +58,21 @@ TEST(TurnPeerPolicyTest, AllowsPublicAlwaysAndLocalRangesOnlyWhenConfigured) {
   EXPECT_TRUE(strict.Allows(public_ip));
   EXPECT_FALSE(strict.Allows(loopback));
   EXPECT_FALSE(strict.Allows(private_ip));
-  TurnPeerPolicy dev{.allow_loopback = true, .allow_private = true};
+  TurnPeerPolicy dev;
+  dev.allow_loopback = true;
+  dev.allow_private = true;
   EXPECT_TRUE(dev.Allows(loopback));
   EXPECT_TRUE(dev.Allows(private_ip));
   EXPECT_FALSE(dev.Allows(link_local));
+}
+
+TEST(TurnPeerPolicyTest, TheSfusOwnAddressesAreAlwaysAllowed) {
+  TurnPeerPolicy strict;
+  const SocketAddress sfu = *SocketAddress::Parse("10.0.0.5", 40000);
+  strict.always_allowed.push_back(sfu);
+  EXPECT_TRUE(strict.Allows(sfu));
+  EXPECT_FALSE(strict.Allows(*SocketAddress::Parse("10.0.0.5", 40001)));  // exact ports only
+  EXPECT_FALSE(strict.Allows(*SocketAddress::Parse("10.0.0.6", 40000)));
 }
 
 }  // namespace

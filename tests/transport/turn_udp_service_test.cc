@@ -63,12 +63,19 @@ std::span<const uint8_t> Bytes(std::string_view s) {
 
 class TurnUdpServiceTest : public ::testing::Test {
  protected:
-  TurnUdpServiceTest() {
+  TurnUdpServiceTest() { Restart(/*allow_loopback=*/true); }
+
+  void Restart(bool allow_loopback, std::vector<std::pair<SocketAddress, SocketAddress>> rewrites = {}) {
     TurnUdpService::Options options;
     options.listen = *SocketAddress::Parse("127.0.0.1", 0);
     options.relay_address = *SocketAddress::Parse("127.0.0.1", 0);
     options.turn.auth_secret = "secret";
-    options.turn.peer_policy.allow_loopback = true;  // everything here is on loopback
+    options.turn.peer_policy.allow_loopback = allow_loopback;
+    for (const auto& [announced, bound] : rewrites) {
+      options.turn.peer_policy.always_allowed.push_back(announced);
+    }
+    options.self_rewrites = std::move(rewrites);
+    service_.reset();
     service_ = TurnUdpService::Create(io_, clock_, [] { return kUnixNow; }, options).value();
     service_->Start();
   }
@@ -210,6 +217,36 @@ TEST_F(TurnUdpServiceTest, EvenPortWithReservationHoldsTheNextPort) {
   third_client.SendTo(*b3.Serialize(KeyView(key), true), service_->listen_address());
   auto [again, again_from] = Receive(third_client);
   EXPECT_EQ(StunMessage::Parse(again)->error_code()->code, kStunErrorInsufficientCapacity);
+}
+
+// The SFU's announced (public) address is reachable through the relay even where the policy
+// forbids the range, and datagrams for it go to the bound address instead (no hairpin).
+TEST_F(TurnUdpServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
+  const SocketAddress announced = *SocketAddress::Parse("198.51.100.9", 40000);
+  Restart(/*allow_loopback=*/false, {{announced, peer_.address()}});
+  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
+  nonce_ = std::string(*Request(StunMethod::kAllocate, udp).nonce());
+  ASSERT_EQ(Request(StunMethod::kAllocate, udp).message_class(), StunClass::kSuccessResponse);
+  EXPECT_EQ(Request(StunMethod::kCreatePermission, [&](StunMessageBuilder& b) {
+              b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());  // loopback: forbidden
+            }).error_code()->code,
+            kStunErrorForbidden);
+  ASSERT_EQ(Request(StunMethod::kCreatePermission, [&](StunMessageBuilder& b) {
+              b.AddXorAddress(kStunAttrXorPeerAddress, announced);
+            }).message_class(),
+            StunClass::kSuccessResponse);
+  StunMessageBuilder send(StunClass::kIndication, StunMethod::kSend, GenerateStunTransactionId());
+  send.AddXorAddress(kStunAttrXorPeerAddress, announced);
+  send.AddAttribute(kStunAttrData, Bytes("to the sfu"));
+  client_.SendTo(*send.Serialize(std::nullopt, false), service_->listen_address());
+  auto [data, relay] = Receive(peer_);
+  EXPECT_EQ(std::string(data.begin(), data.end()), "to the sfu");
+  // Its answer comes from the bound address and reaches the client as from the announced one.
+  peer_.SendTo(Bytes("from the sfu"), relay);
+  auto [answer, answer_from] = Receive(client_);
+  StunMessage indication = *StunMessage::Parse(answer);
+  EXPECT_EQ(indication.DecodeXorAddress(*indication.FindAttribute(kStunAttrXorPeerAddress)),
+            announced);
 }
 
 }  // namespace
