@@ -29,6 +29,18 @@ export function installTestHooks() {
       subscriber: await selectedLocalCandidateType(session && session.subscriberPc),
     }),
     iceServerUrls: () => (session ? session.iceServers.flatMap((s) => s.urls) : []),
+    // The publisher PeerConnection's gathered candidates: [{type, address, port, protocol}].
+    localCandidates: async () => {
+      const pc = session && session.publisherPc;
+      if (!pc) return [];
+      const out = [];
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'local-candidate') {
+          out.push({ type: s.candidateType, address: s.address, port: s.port, protocol: s.protocol });
+        }
+      });
+      return out;
+    },
     state: () => getState(),
     localParticipantId: () => (session ? session.participantId : ''),
     // The identity we joined as (from the token, confirmed by `joined.local`).

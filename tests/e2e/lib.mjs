@@ -7,7 +7,9 @@
 // <repo>/api/web), CHROMIUM (default /usr/bin/chromium), SWITCHYARD_E2E_ARTIFACTS (optional
 // folder for screenshots), SWITCHYARD_E2E_VERBOSE (dump the collected logs even on success),
 // SWITCHYARD_E2E_PAGE_QUERY (URL switches added to every page, e.g. "simulcast=0&codec=h264").
-// Everything binds and talks to 127.0.0.1 only.
+// Everything binds and talks to 127.0.0.1 only, unless the NAT tests (nat_test.sh) set
+// SWITCHYARD_SERVER_NETNS (run the server in that network namespace) and
+// SWITCHYARD_SERVER_ADDRESS (its address there): those namespaces are the test's own.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -177,16 +179,20 @@ export class Harness {
     assert.ok(fs.existsSync(bin), `SWITCHYARD_BIN ${bin} does not exist`);
     // --dev: the demo page fetches its join tokens from /dev/token, and the room API accepts
     // tokens signed with devkey/secret (adminToken).
+    const address = process.env.SWITCHYARD_SERVER_ADDRESS || '127.0.0.1';
+    const netns = process.env.SWITCHYARD_SERVER_NETNS || '';
     const args = [
       '--dev',
-      '--http_address=127.0.0.1', '--http_port=0',
-      '--rtc_address=127.0.0.1', '--rtc_port=0',
-      '--announced_ip=127.0.0.1',
+      `--http_address=${address}`, '--http_port=0',
+      `--rtc_address=${address}`, '--rtc_port=0',
+      `--announced_ip=${address}`,
       '--turn_port=0',  // the embedded STUN/TURN server on an ephemeral port (tests run in parallel)
       `--web_dir=${kWebDir}`,
     ];
-    this.log(`server: ${bin} ${args.join(' ')}`);
-    const server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.log(`server: ${netns ? `(netns ${netns}) ` : ''}${bin} ${args.join(' ')}`);
+    const server = netns
+      ? spawn('ip', ['netns', 'exec', netns, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.server = server;
     this.serverExit = once(server, 'exit').then(([code, signal]) => {
       this.log(`server: exited code=${code} signal=${signal}`);
@@ -246,6 +252,10 @@ export class Harness {
         '--use-fake-device-for-media-stream=fps=30',
         '--allow-loopback-in-peer-connection',
         '--autoplay-policy=no-user-gesture-required',
+        // The camera needs a secure context: loopback is one, the NAT tests' server address
+        // is not.
+        ...(new URL(this.baseUrl).hostname === '127.0.0.1'
+          ? [] : [`--unsafely-treat-insecure-origin-as-secure=${new URL(this.baseUrl).origin}`]),
       ],
     });
   }
