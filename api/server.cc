@@ -96,9 +96,11 @@ absl::Status Server::Init() {
   }
   signaling_ = std::make_unique<SignalingContext>(SignalingContext{*rooms_, *verifier_, UnixNow, nullptr});
   if (turn_) {
-    signaling_->ice_servers = [turn = turn_.get()](const std::string& identity) {
+    auto ice_servers = [turn = turn_.get()](const std::string& identity) {
       return turn->IceServersFor(identity);
     };
+    signaling_->ice_servers = ice_servers;
+    whip_->SetIceServers(ice_servers);
   }
 
   HttpServerOptions http_options;

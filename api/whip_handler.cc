@@ -248,6 +248,21 @@ void WhipHandler::Complete(const std::string& participant_id, bool ok,
     r.content_type = "application/sdp";
     r.body = sdp_or_error;
     r.headers.emplace_back("Location", pending->location);
+    // RFC 9725 §4.6: the server's STUN/TURN service, as RFC 8288 links, with this identity's
+    // credentials on the turn: one.
+    auto resource = resources_.find(participant_id);
+    if (ice_servers_ && resource != resources_.end()) {
+      for (const IceServerInfo& server : ice_servers_(resource->second.identity)) {
+        for (const std::string& url : server.urls) {
+          std::string link = absl::StrCat("<", url, ">; rel=\"ice-server\"");
+          if (!server.username.empty()) {
+            absl::StrAppend(&link, "; username=\"", server.username, "\"; credential=\"",
+                            server.credential, "\"; credential-type=\"password\"");
+          }
+          r.headers.emplace_back("Link", std::move(link));
+        }
+      }
+    }
   } else {
     rooms_.Leave(participant_id);
     resources_.erase(participant_id);

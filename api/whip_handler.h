@@ -11,6 +11,7 @@
 #include "api/access_token.h"
 #include "api/room_api.h"
 #include "api/room_manager.h"
+#include "api/turn_runner.h"
 
 namespace switchyard::api {
 
@@ -40,6 +41,12 @@ class WhipHandler {
   // Calls `respond` exactly once, possibly later (when the worker has answered).
   void Handle(const ApiRequest& request, Respond respond);
 
+  // ICE servers for the `Link: <url>; rel="ice-server"` headers of a 201 (RFC 9725 §4.6), per
+  // identity (the embedded STUN/TURN server with credentials); unset = none.
+  void SetIceServers(std::function<std::vector<IceServerInfo>(const std::string&)> ice_servers) {
+    ice_servers_ = std::move(ice_servers);
+  }
+
   // How long a POST waits for the worker's answer before 504.
   static constexpr std::chrono::seconds kAnswerTimeout{10};
 
@@ -57,6 +64,7 @@ class WhipHandler {
   const TokenVerifier& verifier_;
   boost::asio::any_io_executor executor_;
   std::function<int64_t()> unix_now_;
+  std::function<std::vector<IceServerInfo>(const std::string&)> ice_servers_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // participant_id -> request waiting for its answer.
   absl::flat_hash_map<std::string, std::unique_ptr<Pending>> pending_;

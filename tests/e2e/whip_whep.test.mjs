@@ -54,6 +54,7 @@ async function whipPublish(room, token) {
     status: response.status,
     location: window.whip.location,
     contentType: response.headers.get('Content-Type'),
+    link: response.headers.get('Link') || '',
     mLines: body.split(/\r?\n/).filter((l) => l.startsWith('m=')),
   };
 }
@@ -156,6 +157,11 @@ test('a WHIP ingest plays through WHEP', { timeout: 90_000 }, withLogs(async () 
   assert.match(published.location, new RegExp(`^/whip/${room}/\\S+`), 'Location names the session');
   assert.match(published.contentType || '', /^application\/sdp/, 'the answer is SDP');
   assert.equal(published.mLines.length, 2, `the answer has audio and video: ${published.mLines}`);
+  // RFC 9725 §4.6: the embedded STUN/TURN server as Link headers, TURN with credentials.
+  assert.match(published.link, /<stun:127\.0\.0\.1:\d+>; rel="ice-server"/, `Link: ${published.link}`);
+  assert.match(published.link,
+      /<turn:127\.0\.0\.1:\d+\?transport=udp>; rel="ice-server"; username="\d+:encoder"; credential="[^"]+"; credential-type="password"/,
+      `Link: ${published.link}`);
   whipLocation = published.location;
   const answerMs = Date.now() - publishStarted;
 
