@@ -56,8 +56,9 @@ int main(int argc, char** argv) {
               << worker->rtc_address().ToString() << "\n";
   }
   if (const uint16_t turn = (*server)->turn_port(); turn != 0) {
-    std::cout << "switchyard: STUN/TURN on udp port " << turn << " (realm "
-              << config->turn().realm() << ")\n";
+    std::cout << "switchyard: STUN/TURN on udp port " << turn;
+    if (const uint16_t tcp = (*server)->turn_tcp_port(); tcp != 0) std::cout << ", tcp port " << tcp;
+    std::cout << " (realm " << config->turn().realm() << ")\n";
   }
   std::string host = config->http().address();
   if (host.find(':') != std::string::npos) host = absl::StrCat("[", host, "]");

@@ -48,6 +48,7 @@ class Server {
   uint16_t http_port() const { return http_->port(); }
   // The embedded STUN/TURN server's UDP port, 0 when turn.enabled is false.
   uint16_t turn_port() const { return turn_ ? turn_->port() : 0; }
+  uint16_t turn_tcp_port() const { return turn_ ? turn_->tcp_port() : 0; }
   boost::asio::io_context& io() { return *io_; }
   sfu::WorkerPool& pool() { return *pool_; }
   const TokenVerifier& verifier() const { return *verifier_; }

@@ -252,6 +252,7 @@ ServerConfig DefaultServerConfig() {
   config.mutable_turn()->set_allow_private_peers(false);
   config.mutable_turn()->set_user_quota(32);
   config.mutable_turn()->set_total_quota(10000);
+  config.mutable_turn()->set_tcp(true);
   return config;
 }
 

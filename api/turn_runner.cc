@@ -47,8 +47,9 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
     return absl::InvalidArgumentError("turn: bad listen, relay or public address");
   }
 
-  transport::TurnUdpService::Options options;
+  transport::TurnService::Options options;
   options.listen = *listen;
+  options.tcp = config.tcp();
   options.relay_address = *relay;
   // Relays bound to a wildcard or behind 1:1 NAT are advertised at the public address.
   if (relay_ip != public_ip) options.relay_announced = *announced;
@@ -72,7 +73,7 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
 
   runner->io_ = std::make_unique<boost::asio::io_context>();
   auto service =
-      transport::TurnUdpService::Create(*runner->io_, clock, std::move(unix_now), options);
+      transport::TurnService::Create(*runner->io_, clock, std::move(unix_now), options);
   if (!service.ok()) {
     return absl::Status(service.status().code(),
                         absl::StrCat("turn: cannot bind UDP ", listen->ToString(), ": ",
@@ -81,6 +82,7 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   }
   runner->service_ = *std::move(service);
   runner->port_ = runner->service_->listen_address().port();
+  runner->tcp_port_ = runner->service_->tcp_listen_address().port();
   auto host = transport::SocketAddress::Parse(public_ip, runner->port_);
   runner->public_host_ = host && host->is_ipv6() ? absl::StrCat("[", public_ip, "]") : public_ip;
   return runner;
@@ -120,6 +122,9 @@ std::vector<IceServerInfo> TurnRunner::IceServersFor(const std::string& identity
   stun.urls.push_back(absl::StrCat("stun:", hostport));
   IceServerInfo turn;
   turn.urls.push_back(absl::StrCat("turn:", hostport, "?transport=udp"));
+  if (tcp_port_ != 0) {
+    turn.urls.push_back(absl::StrCat("turn:", public_host_, ":", tcp_port_, "?transport=tcp"));
+  }
   turn.username = credential.username;
   turn.credential = credential.password;
   return {stun, turn};

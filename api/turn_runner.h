@@ -13,7 +13,7 @@
 #include "api/proto/config.pb.h"
 #include "transport/clock.h"
 #include "transport/turn_server.h"
-#include "transport/turn_udp_service.h"
+#include "transport/turn_service.h"
 
 namespace switchyard::api {
 
@@ -24,7 +24,7 @@ struct IceServerInfo {
   std::string credential;
 };
 
-// The embedded STUN/TURN server of a Switchyard process (config.turn): a TurnUdpService on a
+// The embedded STUN/TURN server of a Switchyard process (config.turn): a TurnService on a
 // thread of its own, so relayed media never waits behind signaling or a worker's fan-out, and
 // the credentials the signaling gives out for it.
 class TurnRunner {
@@ -52,6 +52,7 @@ class TurnRunner {
   std::vector<IceServerInfo> IceServersFor(const std::string& identity) const;
 
   uint16_t port() const { return port_; }
+  uint16_t tcp_port() const { return tcp_port_; }  // 0 without TURN over TCP
   // The TURN core's counters, read on its thread (waits at most 200 ms; zeros if it is gone).
   transport::TurnServer::Stats CollectStats() const;
 
@@ -59,12 +60,13 @@ class TurnRunner {
   TurnRunner() = default;
 
   std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<transport::TurnUdpService> service_;
+  std::unique_ptr<transport::TurnService> service_;
   std::thread thread_;
   std::function<int64_t()> unix_now_;
   std::string secret_;
   std::string public_host_;  // IP as it goes into a URL ("[v6]" bracketed)
   uint16_t port_ = 0;
+  uint16_t tcp_port_ = 0;
   uint32_t ttl_seconds_ = 0;
   bool started_ = false;
   bool stopped_ = false;

@@ -8,8 +8,9 @@ import { clearPreference, ownerOfTrack, setPreference } from './subscriptions.js
 import { setPinned } from './tiles.js';
 import { bannerText, getState } from './view.js';
 
-// The local candidate type ('host', 'srflx', 'relay') of `pc`'s selected pair, or ''.
-async function selectedLocalCandidateType(pc) {
+// The local candidate type ('host', 'srflx', 'relay') of `pc`'s selected pair, or ''; with
+// `field`, that field of the candidate instead (e.g. 'relayProtocol': how we reach TURN).
+async function selectedLocalCandidateType(pc, field = 'candidateType') {
   if (!pc) return '';
   const report = await pc.getStats();
   let pairId = '';
@@ -18,7 +19,7 @@ async function selectedLocalCandidateType(pc) {
   });
   const pair = pairId ? report.get(pairId) : null;
   const local = pair ? report.get(pair.localCandidateId) : null;
-  return local ? local.candidateType : '';
+  return local ? local[field] || '' : '';
 }
 
 export function installTestHooks() {
@@ -27,6 +28,11 @@ export function installTestHooks() {
     candidateTypes: async () => ({
       publisher: await selectedLocalCandidateType(session && session.publisherPc),
       subscriber: await selectedLocalCandidateType(session && session.subscriberPc),
+    }),
+    // For relayed pairs: how each PeerConnection reaches the TURN server ('udp', 'tcp', 'tls').
+    relayProtocols: async () => ({
+      publisher: await selectedLocalCandidateType(session && session.publisherPc, 'relayProtocol'),
+      subscriber: await selectedLocalCandidateType(session && session.subscriberPc, 'relayProtocol'),
     }),
     iceServerUrls: () => (session ? session.iceServers.flatMap((s) => s.urls) : []),
     // The publisher PeerConnection's gathered candidates: [{type, address, port, protocol}].

@@ -59,6 +59,9 @@ TEST(TurnRunnerTest, JoinedHandsOutIceServersWhoseCredentialsAllocate) {
       << stun_url;
   const uint16_t port = static_cast<uint16_t>(std::stoi(match[1]));
   EXPECT_EQ(servers[1].urls(0), "turn:127.0.0.1:" + std::to_string(port) + "?transport=udp");
+  ASSERT_EQ(servers[1].urls_size(), 2);  // and over TCP, for clients whose UDP is blocked
+  EXPECT_TRUE(std::regex_match(servers[1].urls(1), std::regex(R"(turn:127\.0\.0\.1:\d+\?transport=tcp)")))
+      << servers[1].urls(1);
   const std::string username = servers[1].username();
   EXPECT_TRUE(std::regex_match(username, std::regex(R"(\d+:alice)"))) << username;
   EXPECT_FALSE(servers[1].credential().empty());

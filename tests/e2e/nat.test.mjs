@@ -9,7 +9,9 @@
 //                                      selected pair's local side;
 //   SWITCHYARD_NAT_TOPOLOGY=symmetric  a new random port per destination (masquerade random):
 //                                      the pages use only relay candidates (relay=1), i.e.
-//                                      they reach the SFU through the embedded TURN server.
+//                                      they reach the SFU through the embedded TURN server;
+//   SWITCHYARD_NAT_TOPOLOGY=udp-blocked  the firewall drops all UDP from the inside: with no
+//                                      switch at all the pages end up on TURN over TCP.
 // SWITCHYARD_NAT_PUBLIC_IP is the NAT's outside address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,13 +52,20 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
     // Direct through the cone NAT: the pair's local side is the NAT's mapping of the page's
     // socket, which Chromium calls srflx (matched with what our STUN service told it) or prflx
     // (when our ICE response arrived first); through the relay otherwise.
-    const expected = topology === 'symmetric' ? ['relay'] : ['srflx', 'prflx'];
+    const expected = topology === 'cone' ? ['srflx', 'prflx'] : ['relay'];
     const selected = [];
     for (const name of kNames) {
       const types = await hook(pages[name], () => window.switchyard.candidateTypes());
       for (const pc of ['publisher', 'subscriber']) {
         assert.ok(expected.includes(types[pc]), `${name}'s ${pc} selected ${types[pc]}`);
         selected.push(types[pc]);
+      }
+    }
+    if (topology === 'udp-blocked') {
+      for (const name of kNames) {
+        const protocols = await hook(pages[name], () => window.switchyard.relayProtocols());
+        assert.deepEqual(protocols, { publisher: 'tcp', subscriber: 'tcp' },
+            `${name} reaches TURN over TCP`);
       }
     }
     if (topology === 'cone') {

@@ -4,8 +4,9 @@
 # namespace (10.99.<n>.254 outside, 192.168.<n>.1 inside, nftables masquerade) and a client
 # namespace (192.168.<n>.2, default route through the NAT) where node runs nat.test.mjs and its
 # headless Chromium. Two topologies, one after the other:
-#   cone       masquerade persistent: one mapping per inside address and port;
-#   symmetric  masquerade random: a random outside port per connection.
+#   cone         masquerade persistent: one mapping per inside address and port;
+#   symmetric    masquerade random: a random outside port per connection;
+#   udp-blocked  the cone NAT plus a firewall dropping every UDP packet from the inside.
 # Needs root (ip netns, nft). Usage: nat_test.sh   (env: SWITCHYARD_BIN, SWITCHYARD_WEB_DIR)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,10 +52,20 @@ table ip nat {
   }
 }
 NFT
+  if [[ $1 == udp-blocked ]]; then
+    ip netns exec "$nat" nft -f - <<NFT
+table ip filter {
+  chain forward {
+    type filter hook forward priority filter;
+    iifname "nc$$" meta l4proto udp drop
+  }
+}
+NFT
+  fi
 }
 
 status=0
-for topology in cone symmetric; do
+for topology in cone symmetric udp-blocked; do
   build "$topology"
   if ! ip netns exec "$cli" env SWITCHYARD_SERVER_NETNS="$pub" SWITCHYARD_SERVER_ADDRESS="10.99.$n.1" \
       SWITCHYARD_NAT_TOPOLOGY="$topology" SWITCHYARD_NAT_PUBLIC_IP="10.99.$n.254" \

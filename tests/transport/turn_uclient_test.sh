@@ -4,7 +4,8 @@
 # loopback peers allowed) to turnutils_peer, an echo peer, in four modes: ChannelData (the
 # default, with the RTCP allocation pair: EVEN-PORT with the R bit, then RESERVATION-TOKEN),
 # Send/Data indications (-s), without RTCP pairs (-c), and with extra CreatePermission and
-# ChannelBind requests (-G). Each run must get back every message it sent. 127.0.0.1 only;
+# ChannelBind requests (-G), and over TCP (-t). Each run must get back every message it sent.
+# 127.0.0.1 only;
 # small bounded loads.
 # Usage: turn_uclient_test.sh SWITCHYARD_BIN WEB_DIR
 set -euo pipefail
@@ -32,6 +33,7 @@ for _ in $(seq 100); do
   [[ -n $port ]] && break
   sleep 0.1
 done
+tcp_port=$(sed -n 's/^switchyard: STUN\/TURN on udp port [0-9]*, tcp port \([0-9]*\).*/\1/p' "$work/server.out")
 [[ -n $port ]] || { echo "server did not report its TURN port" >&2; cat "$work/server.err" >&2; exit 1; }
 
 # The echo peer on a free port (turnutils_peer has no ephemeral-port option: probe a few).
@@ -46,9 +48,11 @@ done
 [[ -n $peer_port ]] || { echo "could not start turnutils_peer" >&2; exit 1; }
 
 status=0
-for mode in "" "-s" "-c" "-G"; do
+for mode in "" "-s" "-c" "-G" "-t"; do
   out="$work/uclient$mode.log"
-  timeout 60 turnutils_uclient $mode -W secret -e 127.0.0.1 -r "$peer_port" -p "$port" \
+  p=$port
+  if [[ $mode == -t ]]; then p=${tcp_port:?the server reported no TCP port}; fi
+  timeout 60 turnutils_uclient $mode -W secret -e 127.0.0.1 -r "$peer_port" -p "$p" \
     -m 4 -n 50 -l 200 -z 5 127.0.0.1 >"$out" 2>&1 || true
   sent=$(sed -n 's/.*tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\1/p' "$out" | tail -1)
   recv=$(sed -n 's/.*tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\2/p' "$out" | tail -1)

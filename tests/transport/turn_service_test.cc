@@ -1,4 +1,4 @@
-#include "transport/turn_udp_service.h"
+#include "transport/turn_service.h"
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -61,12 +61,12 @@ std::span<const uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-class TurnUdpServiceTest : public ::testing::Test {
+class TurnServiceTest : public ::testing::Test {
  protected:
-  TurnUdpServiceTest() { Restart(/*allow_loopback=*/true); }
+  TurnServiceTest() { Restart(/*allow_loopback=*/true); }
 
   void Restart(bool allow_loopback, std::vector<std::pair<SocketAddress, SocketAddress>> rewrites = {}) {
-    TurnUdpService::Options options;
+    TurnService::Options options;
     options.listen = *SocketAddress::Parse("127.0.0.1", 0);
     options.relay_address = *SocketAddress::Parse("127.0.0.1", 0);
     options.turn.auth_secret = "secret";
@@ -76,7 +76,7 @@ class TurnUdpServiceTest : public ::testing::Test {
     }
     options.self_rewrites = std::move(rewrites);
     service_.reset();
-    service_ = TurnUdpService::Create(io_, clock_, [] { return kUnixNow; }, options).value();
+    service_ = TurnService::Create(io_, clock_, [] { return kUnixNow; }, options).value();
     service_->Start();
   }
 
@@ -112,14 +112,14 @@ class TurnUdpServiceTest : public ::testing::Test {
 
   transport::SteadyClock clock_;
   boost::asio::io_context io_;
-  std::unique_ptr<TurnUdpService> service_;
+  std::unique_ptr<TurnService> service_;
   RawUdp client_;
   RawUdp peer_;
   TurnRestCredential credential_ = MakeTurnRestCredential("secret", "alice", kUnixNow + 600);
   std::string nonce_;
 };
 
-TEST_F(TurnUdpServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
+TEST_F(TurnServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
   StunMessage binding = Request(StunMethod::kBinding, nullptr);
   EXPECT_EQ(binding.xor_mapped_address(), client_.address());
 
@@ -175,7 +175,7 @@ TEST_F(TurnUdpServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
   EXPECT_EQ(service_->server().stats().packets_to_clients, 2u);
 }
 
-TEST_F(TurnUdpServiceTest, EvenPortWithReservationHoldsTheNextPort) {
+TEST_F(TurnServiceTest, EvenPortWithReservationHoldsTheNextPort) {
   auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
   nonce_ = std::string(*Request(StunMethod::kAllocate, udp).nonce());
   const uint8_t reserve[1] = {0x80};
@@ -221,7 +221,7 @@ TEST_F(TurnUdpServiceTest, EvenPortWithReservationHoldsTheNextPort) {
 
 // The SFU's announced (public) address is reachable through the relay even where the policy
 // forbids the range, and datagrams for it go to the bound address instead (no hairpin).
-TEST_F(TurnUdpServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
+TEST_F(TurnServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
   const SocketAddress announced = *SocketAddress::Parse("198.51.100.9", 40000);
   Restart(/*allow_loopback=*/false, {{announced, peer_.address()}});
   auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
@@ -247,6 +247,94 @@ TEST_F(TurnUdpServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
   StunMessage indication = *StunMessage::Parse(answer);
   EXPECT_EQ(indication.DecodeXorAddress(*indication.FindAttribute(kStunAttrXorPeerAddress)),
             announced);
+}
+
+// TURN over TCP (RFC 8656 §3.1): the same exchange on a stream, with frames split across
+// writes and several in one; closing the connection ends its allocation.
+TEST_F(TurnServiceTest, RelaysForAClientOverTcp) {
+  const SocketAddress server = service_->tcp_listen_address();
+  ASSERT_FALSE(server.empty());
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_storage s;
+  const socklen_t len = server.ToSockaddr(s);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&s), len), 0);
+  std::vector<uint8_t> pending;
+  // Reads until one whole STUN message or ChannelData frame is there (pumping the server).
+  auto next_frame = [&]() -> std::vector<uint8_t> {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pending.size() >= 4) {
+        const size_t length = (size_t{pending[2]} << 8) | pending[3];
+        const size_t frame = (pending[0] >> 6) == 0 ? 20 + length : ((4 + length + 3) & ~size_t{3});
+        if (pending.size() >= frame) {
+          std::vector<uint8_t> out(pending.begin(), pending.begin() + frame);
+          pending.erase(pending.begin(), pending.begin() + frame);
+          return out;
+        }
+      }
+      io_.poll();
+      uint8_t buffer[4096];
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n > 0) pending.insert(pending.end(), buffer, buffer + n);
+      if (n <= 0) ::usleep(1000);
+    }
+    ADD_FAILURE() << "no frame";
+    return {};
+  };
+  auto send_all = [&](const std::vector<uint8_t>& bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  };
+  auto request = [&](StunMethod method, const std::function<void(StunMessageBuilder&)>& add) {
+    StunMessageBuilder b(StunClass::kRequest, method, GenerateStunTransactionId());
+    add(b);
+    if (nonce_.empty()) return *b.Serialize(std::nullopt, true);
+    b.AddUsername(credential_.username);
+    b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
+    b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
+    const TurnKey key =
+        LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
+    return *b.Serialize(KeyView(key), true);
+  };
+  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
+
+  send_all(request(StunMethod::kAllocate, udp));
+  StunMessage challenge = *StunMessage::Parse(next_frame());
+  ASSERT_EQ(challenge.error_code()->code, 401);
+  nonce_ = std::string(*challenge.nonce());
+  // The Allocate arrives in two pieces.
+  const std::vector<uint8_t> allocate = request(StunMethod::kAllocate, udp);
+  send_all(std::vector<uint8_t>(allocate.begin(), allocate.begin() + 7));
+  io_.poll();
+  send_all(std::vector<uint8_t>(allocate.begin() + 7, allocate.end()));
+  StunMessage allocated = *StunMessage::Parse(next_frame());
+  ASSERT_EQ(allocated.message_class(), StunClass::kSuccessResponse);
+  const SocketAddress relay =
+      *allocated.DecodeXorAddress(*allocated.FindAttribute(kStunAttrXorRelayedAddress));
+
+  // ChannelBind, then ChannelData right behind it in the same write (padded: 3 bytes + 1).
+  std::vector<uint8_t> both = request(StunMethod::kChannelBind, [&](StunMessageBuilder& b) {
+    b.AddUint32(kStunAttrChannelNumber, 0x4000u << 16);
+    b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());
+  });
+  for (uint8_t byte : std::initializer_list<uint8_t>{0x40, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x00}) {
+    both.push_back(byte);
+  }
+  send_all(both);
+  ASSERT_EQ(StunMessage::Parse(next_frame())->message_class(), StunClass::kSuccessResponse);
+  auto [to_peer, via] = Receive(peer_);
+  EXPECT_EQ(std::string(to_peer.begin(), to_peer.end()), "abc");
+  EXPECT_EQ(via, relay);
+  peer_.SendTo(Bytes("hello"), relay);
+  EXPECT_EQ(next_frame(), (std::vector<uint8_t>{0x40, 0x00, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o', 0, 0, 0}));
+  EXPECT_EQ(service_->server().stats().allocations, 1u);
+
+  ::close(fd);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (service_->server().stats().allocations != 0 && std::chrono::steady_clock::now() < deadline) {
+    io_.poll();
+    ::usleep(1000);
+  }
+  EXPECT_EQ(service_->server().stats().allocations, 0u);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-#ifndef SWITCHYARD_TRANSPORT_TURN_UDP_SERVICE_H_
-#define SWITCHYARD_TRANSPORT_TURN_UDP_SERVICE_H_
+#ifndef SWITCHYARD_TRANSPORT_TURN_SERVICE_H_
+#define SWITCHYARD_TRANSPORT_TURN_SERVICE_H_
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
@@ -18,14 +19,18 @@
 
 namespace switchyard::transport {
 
-// The embedded STUN/TURN server on UDP: one listening socket (conventionally port 3478) whose
-// datagrams go to a TurnServer, and one UDP socket per allocation on the relay address (an
-// ephemeral port, RFC 8656 §7.2 lets the server choose), all on one io_context thread. A 1 s
-// timer expires allocations, permissions and channels.
+// The embedded STUN/TURN server: a UDP socket and (optionally) a TCP listener on the same port
+// (conventionally 3478) whose messages go to a TurnServer, and one UDP socket per allocation on
+// the relay address (an ephemeral port, RFC 8656 §7.2 lets the server choose), all on one
+// io_context thread. A 1 s timer expires allocations, permissions and channels.
 //
-// TCP and TLS listeners (RFC 8656 §3.1 framing) and the in-process short-circuit to the SFU's
-// own sockets are not here yet.
-class TurnUdpService final : public TurnServer::Network, private UdpSocket::Receiver {
+// Over TCP (RFC 8656 §3.1) a connection carries STUN messages and ChannelData back to back,
+// each delimited by its own length field (ChannelData padded to 4 bytes); the allocation made
+// on a connection ends when it closes. A client whose UDP is blocked still reaches the SFU this
+// way: TCP to us, UDP from its relay.
+//
+// Not here yet: TLS (5349/443) and the in-process short-circuit to the SFU's own sockets.
+class TurnService final : public TurnServer::Network, private UdpSocket::Receiver {
  public:
   struct Options {
     SocketAddress listen;          // e.g. 0.0.0.0:3478
@@ -35,6 +40,10 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
     // bound address.
     SocketAddress relay_announced;
     TurnServerConfig turn;
+    // Also accept TURN over TCP on the listen address and port.
+    bool tcp = true;
+    // Open TCP connections at most (each holds a 64 KB read buffer); more are refused.
+    size_t max_tcp_connections = 4096;
     // The SFU's own media addresses as clients know them (announced) and as bound, when they
     // differ: relayed datagrams for an announced address go to the bound one, so a server
     // behind 1:1 NAT does not depend on the NAT hairpinning its own public address.
@@ -43,12 +52,12 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
 
   // Binds the listener; relays are bound on demand. `clock` must track real time (the sockets
   // stamp arrivals with it); `unix_now` gives Unix seconds for credential expiry.
-  static absl::StatusOr<std::unique_ptr<TurnUdpService>> Create(
+  static absl::StatusOr<std::unique_ptr<TurnService>> Create(
       boost::asio::io_context& io, const Clock& clock, std::function<int64_t()> unix_now,
       Options options);
-  ~TurnUdpService() override;
-  TurnUdpService(const TurnUdpService&) = delete;
-  TurnUdpService& operator=(const TurnUdpService&) = delete;
+  ~TurnService() override;
+  TurnService(const TurnService&) = delete;
+  TurnService& operator=(const TurnService&) = delete;
 
   // Starts reading and the expiry timer. Call on the io_context's thread (or before it runs).
   void Start();
@@ -56,12 +65,17 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
   void Stop();
 
   const SocketAddress& listen_address() const { return listener_->local_address(); }
+  // The TCP listener's address (its port is the UDP port when that was fixed; with port 0 the
+  // kernel picks each), or empty without TCP.
+  const SocketAddress& tcp_listen_address() const { return tcp_address_; }
   const TurnServer& server() const { return *server_; }
 
  private:
   class Relay;
+  class TcpConnection;
+  void Accept();
 
-  TurnUdpService(boost::asio::io_context& io, const Clock& clock, Options options);
+  TurnService(boost::asio::io_context& io, const Clock& clock, Options options);
   void ScheduleTimer();
   // A relay socket on `port` of the relay address (0 = any), not yet reading.
   absl::StatusOr<std::unique_ptr<Relay>> BindRelay(uint16_t port);
@@ -95,9 +109,12 @@ class TurnUdpService final : public TurnServer::Network, private UdpSocket::Rece
   // Relays closed from inside a handler; destroyed at the next timer tick.
   std::vector<std::unique_ptr<Relay>> closing_;
   boost::asio::steady_timer timer_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  SocketAddress tcp_address_;
+  absl::flat_hash_map<SocketAddress, std::shared_ptr<TcpConnection>, SocketAddressHash> tcp_;
   bool stopped_ = false;
 };
 
 }  // namespace switchyard::transport
 
-#endif  // SWITCHYARD_TRANSPORT_TURN_UDP_SERVICE_H_
+#endif  // SWITCHYARD_TRANSPORT_TURN_SERVICE_H_
