@@ -356,23 +356,31 @@ void TurnServer::HandleAllocate(const TurnClientTuple& tuple, const StunMessage&
   SendResponse(tuple, builder, &auth);
 }
 
-void TurnServer::HandleRefresh(const TurnClientTuple& tuple, const StunMessage& request,
-                               const Auth& auth) {
+TurnServer::Allocation* TurnServer::OwnAllocation(const TurnClientTuple& tuple,
+                                                  const StunMessage& request, const Auth& auth) {
   auto it = allocations_.find(tuple);
   if (it == allocations_.end()) {
     SendError(tuple, request, kStunErrorAllocationMismatch, "Allocation Mismatch", &auth);
-    return;
+    return nullptr;
   }
+  // RFC 8656 §6.2: later requests on an allocation must come from the user who made it.
   if (it->second->username != auth.username) {
     SendError(tuple, request, kStunErrorWrongCredentials, "Wrong Credentials", &auth);
-    return;
+    return nullptr;
   }
+  return it->second.get();
+}
+
+void TurnServer::HandleRefresh(const TurnClientTuple& tuple, const StunMessage& request,
+                               const Auth& auth) {
+  Allocation* allocation = OwnAllocation(tuple, request, auth);
+  if (allocation == nullptr) return;
   bool zero = false;
   const Duration lifetime = LifetimeFor(request, &zero);
   if (zero) {
     RemoveAllocation(tuple);
   } else {
-    it->second->expires = clock_.Now() + lifetime;
+    allocation->expires = clock_.Now() + lifetime;
   }
   StunMessageBuilder builder(StunClass::kSuccessResponse, StunMethod::kRefresh,
                              request.transaction_id());
@@ -385,16 +393,9 @@ void TurnServer::HandleRefresh(const TurnClientTuple& tuple, const StunMessage& 
 
 void TurnServer::HandleCreatePermission(const TurnClientTuple& tuple, const StunMessage& request,
                                         const Auth& auth) {
-  auto it = allocations_.find(tuple);
-  if (it == allocations_.end()) {
-    SendError(tuple, request, kStunErrorAllocationMismatch, "Allocation Mismatch", &auth);
-    return;
-  }
-  Allocation& allocation = *it->second;
-  if (allocation.username != auth.username) {
-    SendError(tuple, request, kStunErrorWrongCredentials, "Wrong Credentials", &auth);
-    return;
-  }
+  Allocation* found = OwnAllocation(tuple, request, auth);
+  if (found == nullptr) return;
+  Allocation& allocation = *found;
   absl::InlinedVector<SocketAddress, 4> peers;
   bool malformed = false;
   const size_t count = request.ForEachAttribute(kStunAttrXorPeerAddress,
@@ -433,16 +434,9 @@ void TurnServer::HandleCreatePermission(const TurnClientTuple& tuple, const Stun
 
 void TurnServer::HandleChannelBind(const TurnClientTuple& tuple, const StunMessage& request,
                                    const Auth& auth) {
-  auto it = allocations_.find(tuple);
-  if (it == allocations_.end()) {
-    SendError(tuple, request, kStunErrorAllocationMismatch, "Allocation Mismatch", &auth);
-    return;
-  }
-  Allocation& allocation = *it->second;
-  if (allocation.username != auth.username) {
-    SendError(tuple, request, kStunErrorWrongCredentials, "Wrong Credentials", &auth);
-    return;
-  }
+  Allocation* found = OwnAllocation(tuple, request, auth);
+  if (found == nullptr) return;
+  Allocation& allocation = *found;
   const std::optional<std::span<const uint8_t>> number_attr =
       request.FindAttribute(kStunAttrChannelNumber);
   const std::optional<std::span<const uint8_t>> peer_attr =

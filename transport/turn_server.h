@@ -168,6 +168,9 @@ class TurnServer {
   // Long-term credential check; on failure it has answered and returns nullopt.
   std::optional<Auth> Authenticate(const TurnClientTuple& tuple, const StunMessage& request);
   void HandleAllocate(const TurnClientTuple& tuple, const StunMessage& request, const Auth& auth);
+  // The allocation on `tuple` if `auth` made it; otherwise answers 437 or 441 and returns null.
+  Allocation* OwnAllocation(const TurnClientTuple& tuple, const StunMessage& request,
+                            const Auth& auth);
   void HandleRefresh(const TurnClientTuple& tuple, const StunMessage& request, const Auth& auth);
   void HandleCreatePermission(const TurnClientTuple& tuple, const StunMessage& request,
                               const Auth& auth);
