@@ -40,7 +40,12 @@ class TurnService::TcpConnection final : public std::enable_shared_from_this<Tcp
       : service_(service), socket_(std::move(socket)), tuple_(std::move(tuple)),
         in_(TurnServer::kMaxMessage) {}
 
-  void Start() { Read(); }
+  void Start() {
+    last_message_ = service_.clock_.Now();
+    Read();
+  }
+  Timestamp last_message() const { return last_message_; }
+  const TurnClientTuple& tuple() const { return tuple_; }
 
   void Send(std::span<const uint8_t> data) {
     if (closed_) return;
@@ -95,6 +100,7 @@ class TurnService::TcpConnection final : public std::enable_shared_from_this<Tcp
       }
       if (frame > in_.size()) return false;
       if (have_ - pos < frame) break;
+      last_message_ = service_.clock_.Now();
       service_.server_->HandleClientPacket(tuple_, std::span<const uint8_t>(p, message));
       pos += frame;
     }
@@ -130,6 +136,7 @@ class TurnService::TcpConnection final : public std::enable_shared_from_this<Tcp
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
+  Timestamp last_message_;
 };
 
 TurnService::TurnService(boost::asio::io_context& io, const Clock& clock, Options options)
@@ -227,10 +234,22 @@ void TurnService::ScheduleTimer() {
     if (error || stopped_) return;
     server_->OnTimer();
     closing_.clear();
+    CloseIdleTcp(clock_.Now());
     const Timestamp now = clock_.Now();
     std::erase_if(reservations_, [&](const auto& r) { return now >= r.second.expires; });
     ScheduleTimer();
   });
+}
+
+void TurnService::CloseIdleTcp(Timestamp now) {
+  std::vector<std::shared_ptr<TcpConnection>> idle;
+  for (const auto& [address, connection] : tcp_) {
+    if (now - connection->last_message() >= options_.tcp_idle_timeout &&
+        !server_->RelayOf(connection->tuple()).has_value()) {
+      idle.push_back(connection);
+    }
+  }
+  for (auto& connection : idle) connection->Close();  // erases from tcp_
 }
 
 void TurnService::OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp) {

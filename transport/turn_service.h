@@ -44,6 +44,9 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
     bool tcp = true;
     // Open TCP connections at most (each holds a 64 KB read buffer); more are refused.
     size_t max_tcp_connections = 4096;
+    // A TCP connection without an allocation is closed after this long without a message, so
+    // idle connections cannot use up max_tcp_connections (coturn closes them too).
+    Duration tcp_idle_timeout = std::chrono::seconds(30);
     // The SFU's own media addresses as clients know them (announced) and as bound, when they
     // differ: relayed datagrams for an announced address go to the bound one, so a server
     // behind 1:1 NAT does not depend on the NAT hairpinning its own public address.
@@ -77,6 +80,8 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
 
   TurnService(boost::asio::io_context& io, const Clock& clock, Options options);
   void ScheduleTimer();
+  // Closes TCP connections idle past tcp_idle_timeout that hold no allocation.
+  void CloseIdleTcp(Timestamp now);
   // A relay socket on `port` of the relay address (0 = any), not yet reading.
   absl::StatusOr<std::unique_ptr<Relay>> BindRelay(uint16_t port);
   // EVEN-PORT (and its R bit): an even port, and with `reserve_next` port + 1 held for later.

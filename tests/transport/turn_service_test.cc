@@ -65,8 +65,10 @@ class TurnServiceTest : public ::testing::Test {
  protected:
   TurnServiceTest() { Restart(/*allow_loopback=*/true); }
 
-  void Restart(bool allow_loopback, std::vector<std::pair<SocketAddress, SocketAddress>> rewrites = {}) {
+  void Restart(bool allow_loopback, std::vector<std::pair<SocketAddress, SocketAddress>> rewrites = {},
+               Duration tcp_idle_timeout = std::chrono::seconds(30)) {
     TurnService::Options options;
+    options.tcp_idle_timeout = tcp_idle_timeout;
     options.listen = *SocketAddress::Parse("127.0.0.1", 0);
     options.relay_address = *SocketAddress::Parse("127.0.0.1", 0);
     options.turn.auth_secret = "secret";
@@ -335,6 +337,45 @@ TEST_F(TurnServiceTest, RelaysForAClientOverTcp) {
     ::usleep(1000);
   }
   EXPECT_EQ(service_->server().stats().allocations, 0u);
+}
+
+// A TCP connection that holds no allocation and stays silent is closed (the 1 s timer sweeps),
+// one that keeps talking is not.
+TEST_F(TurnServiceTest, IdleTcpConnectionsWithoutAllocationAreClosed) {
+  Restart(/*allow_loopback=*/true, {}, std::chrono::milliseconds(800));
+  const SocketAddress server = service_->tcp_listen_address();
+  auto connect_to = [&]() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_storage s;
+    const socklen_t len = server.ToSockaddr(s);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&s), len), 0);
+    return fd;
+  };
+  const int idle = connect_to();
+  const int busy = connect_to();
+  bool idle_closed = false;
+  bool busy_closed = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3500);
+  while (std::chrono::steady_clock::now() < deadline && !idle_closed) {
+    StunMessageBuilder binding(StunClass::kRequest, StunMethod::kBinding, GenerateStunTransactionId());
+    const std::vector<uint8_t> bytes = *binding.Serialize(std::nullopt, true);
+    ::send(busy, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    for (int i = 0; i < 50; ++i) {
+      io_.poll();
+      ::usleep(1000);
+    }
+    uint8_t buffer[512];
+    if (::recv(idle, buffer, sizeof(buffer), MSG_DONTWAIT) == 0) idle_closed = true;
+    while (true) {
+      const ssize_t n = ::recv(busy, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n == 0) busy_closed = true;
+      if (n <= 0) break;
+    }
+  }
+  EXPECT_TRUE(idle_closed);
+  EXPECT_FALSE(busy_closed);
+  ::close(idle);
+  ::close(busy);
 }
 
 }  // namespace
