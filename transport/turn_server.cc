@@ -298,7 +298,9 @@ void TurnServer::HandleAllocate(const TurnClientTuple& tuple, const StunMessage&
       return;
     }
   }
-  if (per_user_[auth.username] >= config_.max_allocations_per_user) {
+  // find, not operator[]: a refused Allocate must not leave a zero entry behind per username.
+  if (auto user = per_user_.find(auth.username);
+      user != per_user_.end() && user->second >= config_.max_allocations_per_user) {
     SendError(tuple, request, kStunErrorAllocationQuotaReached, "Allocation Quota Reached", &auth);
     return;
   }

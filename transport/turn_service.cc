@@ -38,7 +38,7 @@ class TurnService::TcpConnection final : public std::enable_shared_from_this<Tcp
  public:
   TcpConnection(TurnService& service, boost::asio::ip::tcp::socket socket, TurnClientTuple tuple)
       : service_(service), socket_(std::move(socket)), tuple_(std::move(tuple)),
-        in_(TurnServer::kMaxMessage) {}
+        in_(kMaxFrame) {}
 
   void Start() {
     last_message_ = service_.clock_.Now();
@@ -67,6 +67,9 @@ class TurnService::TcpConnection final : public std::enable_shared_from_this<Tcp
 
  private:
   static constexpr size_t kMaxQueuedBytes = 1 << 20;
+  // The largest frame either kind can be: a STUN message (20 + 65535) is longer than the
+  // largest padded ChannelData (4 + 65535 + 1).
+  static constexpr size_t kMaxFrame = kStunMaxMessageSize;
 
   void Read() {
     socket_.async_read_some(

@@ -7,11 +7,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "transport/byte_io.h"
 #include "transport/stun_message.h"
 #include "transport/turn_credentials.h"
 
@@ -94,23 +96,94 @@ class TurnServiceTest : public ::testing::Test {
     return {};
   }
 
-  StunMessage Request(StunMethod method, const std::function<void(StunMessageBuilder&)>& add) {
+  // A request with `add`'s attributes, signed as `credential_` once nonce_ is known.
+  std::vector<uint8_t> Encode(StunMethod method,
+                              const std::function<void(StunMessageBuilder&)>& add) {
     StunMessageBuilder b(StunClass::kRequest, method, GenerateStunTransactionId());
     if (add) add(b);
-    std::optional<std::string_view> key;
-    TurnKey k{};
-    if (!nonce_.empty()) {
-      b.AddUsername(credential_.username);
-      b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
-      b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
-      k = LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
-      key = KeyView(k);
-    }
-    client_.SendTo(*b.Serialize(key, true), service_->listen_address());
-    auto [bytes, from] = Receive(client_);
-    EXPECT_EQ(from, service_->listen_address());
+    if (nonce_.empty()) return *b.Serialize(std::nullopt, true);
+    b.AddUsername(credential_.username);
+    b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
+    b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
+    const TurnKey key =
+        LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
+    return *b.Serialize(KeyView(key), true);
+  }
+
+  // Sends Encode(...) from `from` (default: client_) over UDP and returns the answer.
+  StunMessage Request(StunMethod method, const std::function<void(StunMessageBuilder&)>& add,
+                      RawUdp* from = nullptr) {
+    RawUdp& socket = from != nullptr ? *from : client_;
+    socket.SendTo(Encode(method, add), service_->listen_address());
+    auto [bytes, source] = Receive(socket);
+    EXPECT_EQ(source, service_->listen_address());
     return *StunMessage::Parse(bytes);
   }
+
+  static void RequestUdp(StunMessageBuilder& b) {
+    b.AddUint32(kStunAttrRequestedTransport, 17u << 24);
+  }
+
+  // A TURN client over TCP to the service, its reads pumping the server's io_context.
+  class TcpClient {
+   public:
+    TcpClient(TurnServiceTest& test) : test_(test) {
+      fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_storage s;
+      const socklen_t len = test.service_->tcp_listen_address().ToSockaddr(s);
+      EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&s), len), 0);
+    }
+    ~TcpClient() { Close(); }
+    void Close() {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = -1;
+    }
+    void Send(const std::vector<uint8_t>& bytes) {
+      ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(bytes.size()));
+    }
+    // The next whole STUN message or padded ChannelData frame (empty after 2 s).
+    std::vector<uint8_t> NextFrame() {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (pending_.size() >= 4) {
+          const size_t length = (size_t{pending_[2]} << 8) | pending_[3];
+          const size_t frame =
+              (pending_[0] >> 6) == 0 ? 20 + length : ((4 + length + 3) & ~size_t{3});
+          if (pending_.size() >= frame) {
+            std::vector<uint8_t> out(pending_.begin(), pending_.begin() + frame);
+            pending_.erase(pending_.begin(), pending_.begin() + frame);
+            return out;
+          }
+        }
+        test_.io_.poll();
+        uint8_t buffer[4096];
+        const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (n > 0) pending_.insert(pending_.end(), buffer, buffer + n);
+        if (n <= 0) ::usleep(1000);
+      }
+      ADD_FAILURE() << "no frame";
+      return {};
+    }
+    // Pumps the server briefly; true when the server has closed the connection.
+    bool ClosedByServer() {
+      for (int i = 0; i < 50; ++i) {
+        test_.io_.poll();
+        ::usleep(1000);
+      }
+      uint8_t buffer[4096];
+      while (true) {
+        const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (n == 0) return true;
+        if (n < 0) return false;
+      }
+    }
+
+   private:
+    TurnServiceTest& test_;
+    int fd_ = -1;
+    std::vector<uint8_t> pending_;
+  };
 
   transport::SteadyClock clock_;
   boost::asio::io_context io_;
@@ -125,11 +198,10 @@ TEST_F(TurnServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
   StunMessage binding = Request(StunMethod::kBinding, nullptr);
   EXPECT_EQ(binding.xor_mapped_address(), client_.address());
 
-  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
-  StunMessage challenge = Request(StunMethod::kAllocate, udp);
+  StunMessage challenge = Request(StunMethod::kAllocate, RequestUdp);
   ASSERT_EQ(challenge.error_code()->code, 401);
   nonce_ = std::string(*challenge.nonce());
-  StunMessage allocated = Request(StunMethod::kAllocate, udp);
+  StunMessage allocated = Request(StunMethod::kAllocate, RequestUdp);
   ASSERT_EQ(allocated.message_class(), StunClass::kSuccessResponse);
   const SocketAddress relay =
       *allocated.DecodeXorAddress(*allocated.FindAttribute(kStunAttrXorRelayedAddress));
@@ -178,11 +250,10 @@ TEST_F(TurnServiceTest, RelaysBetweenAClientAndAPeerOverRealSockets) {
 }
 
 TEST_F(TurnServiceTest, EvenPortWithReservationHoldsTheNextPort) {
-  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
-  nonce_ = std::string(*Request(StunMethod::kAllocate, udp).nonce());
+  nonce_ = std::string(*Request(StunMethod::kAllocate, RequestUdp).nonce());
   const uint8_t reserve[1] = {0x80};
   StunMessage first = Request(StunMethod::kAllocate, [&](StunMessageBuilder& b) {
-    udp(b);
+    RequestUdp(b);
     b.AddAttribute(kStunAttrEvenPort, reserve);
   });
   ASSERT_EQ(first.message_class(), StunClass::kSuccessResponse);
@@ -192,33 +263,21 @@ TEST_F(TurnServiceTest, EvenPortWithReservationHoldsTheNextPort) {
   ASSERT_TRUE(token.has_value());
   const std::vector<uint8_t> held(token->begin(), token->end());
 
-  // The reserved port + 1 goes to a second allocation (another client port: another 5-tuple).
+  // The reserved port + 1 goes to a second allocation (another client port: another 5-tuple;
+  // the nonce is bound to the client IP, not the port, so it serves there too).
+  auto with_token = [&](StunMessageBuilder& b) {
+    RequestUdp(b);
+    b.AddAttribute(kStunAttrReservationToken, held);
+  };
   RawUdp second_client;
-  StunMessageBuilder b(StunClass::kRequest, StunMethod::kAllocate, GenerateStunTransactionId());
-  udp(b);
-  b.AddAttribute(kStunAttrReservationToken, held);
-  b.AddUsername(credential_.username);
-  b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
-  b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
-  const TurnKey key = LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
-  // The nonce is bound to the client IP, not the port: the second socket may use it.
-  second_client.SendTo(*b.Serialize(KeyView(key), true), service_->listen_address());
-  auto [bytes, from] = Receive(second_client);
-  StunMessage second = *StunMessage::Parse(bytes);
+  StunMessage second = Request(StunMethod::kAllocate, with_token, &second_client);
   ASSERT_EQ(second.message_class(), StunClass::kSuccessResponse);
   EXPECT_EQ(second.DecodeXorAddress(*second.FindAttribute(kStunAttrXorRelayedAddress))->port(),
             even.port() + 1);
   // A token is good once: a third client presenting it gets 508.
   RawUdp third_client;
-  StunMessageBuilder b3(StunClass::kRequest, StunMethod::kAllocate, GenerateStunTransactionId());
-  udp(b3);
-  b3.AddAttribute(kStunAttrReservationToken, held);
-  b3.AddUsername(credential_.username);
-  b3.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
-  b3.AddAttribute(kStunAttrNonce, Bytes(nonce_));
-  third_client.SendTo(*b3.Serialize(KeyView(key), true), service_->listen_address());
-  auto [again, again_from] = Receive(third_client);
-  EXPECT_EQ(StunMessage::Parse(again)->error_code()->code, kStunErrorInsufficientCapacity);
+  EXPECT_EQ(Request(StunMethod::kAllocate, with_token, &third_client).error_code()->code,
+            kStunErrorInsufficientCapacity);
 }
 
 // The SFU's announced (public) address is reachable through the relay even where the policy
@@ -226,9 +285,9 @@ TEST_F(TurnServiceTest, EvenPortWithReservationHoldsTheNextPort) {
 TEST_F(TurnServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
   const SocketAddress announced = *SocketAddress::Parse("198.51.100.9", 40000);
   Restart(/*allow_loopback=*/false, {{announced, peer_.address()}});
-  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
-  nonce_ = std::string(*Request(StunMethod::kAllocate, udp).nonce());
-  ASSERT_EQ(Request(StunMethod::kAllocate, udp).message_class(), StunClass::kSuccessResponse);
+  nonce_ = std::string(*Request(StunMethod::kAllocate, RequestUdp).nonce());
+  ASSERT_EQ(Request(StunMethod::kAllocate, RequestUdp).message_class(),
+            StunClass::kSuccessResponse);
   EXPECT_EQ(Request(StunMethod::kCreatePermission, [&](StunMessageBuilder& b) {
               b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());  // loopback: forbidden
             }).error_code()->code,
@@ -254,128 +313,88 @@ TEST_F(TurnServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
 // TURN over TCP (RFC 8656 §3.1): the same exchange on a stream, with frames split across
 // writes and several in one; closing the connection ends its allocation.
 TEST_F(TurnServiceTest, RelaysForAClientOverTcp) {
-  const SocketAddress server = service_->tcp_listen_address();
-  ASSERT_FALSE(server.empty());
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_storage s;
-  const socklen_t len = server.ToSockaddr(s);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&s), len), 0);
-  std::vector<uint8_t> pending;
-  // Reads until one whole STUN message or ChannelData frame is there (pumping the server).
-  auto next_frame = [&]() -> std::vector<uint8_t> {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pending.size() >= 4) {
-        const size_t length = (size_t{pending[2]} << 8) | pending[3];
-        const size_t frame = (pending[0] >> 6) == 0 ? 20 + length : ((4 + length + 3) & ~size_t{3});
-        if (pending.size() >= frame) {
-          std::vector<uint8_t> out(pending.begin(), pending.begin() + frame);
-          pending.erase(pending.begin(), pending.begin() + frame);
-          return out;
-        }
-      }
-      io_.poll();
-      uint8_t buffer[4096];
-      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-      if (n > 0) pending.insert(pending.end(), buffer, buffer + n);
-      if (n <= 0) ::usleep(1000);
-    }
-    ADD_FAILURE() << "no frame";
-    return {};
-  };
-  auto send_all = [&](const std::vector<uint8_t>& bytes) {
-    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  };
-  auto request = [&](StunMethod method, const std::function<void(StunMessageBuilder&)>& add) {
-    StunMessageBuilder b(StunClass::kRequest, method, GenerateStunTransactionId());
-    add(b);
-    if (nonce_.empty()) return *b.Serialize(std::nullopt, true);
-    b.AddUsername(credential_.username);
-    b.AddAttribute(kStunAttrRealm, Bytes("switchyard"));
-    b.AddAttribute(kStunAttrNonce, Bytes(nonce_));
-    const TurnKey key =
-        LongTermCredentialKey(credential_.username, "switchyard", credential_.password);
-    return *b.Serialize(KeyView(key), true);
-  };
-  auto udp = [](StunMessageBuilder& b) { b.AddUint32(kStunAttrRequestedTransport, 17u << 24); };
-
-  send_all(request(StunMethod::kAllocate, udp));
-  StunMessage challenge = *StunMessage::Parse(next_frame());
+  TcpClient tcp(*this);
+  tcp.Send(Encode(StunMethod::kAllocate, RequestUdp));
+  StunMessage challenge = *StunMessage::Parse(tcp.NextFrame());
   ASSERT_EQ(challenge.error_code()->code, 401);
   nonce_ = std::string(*challenge.nonce());
   // The Allocate arrives in two pieces.
-  const std::vector<uint8_t> allocate = request(StunMethod::kAllocate, udp);
-  send_all(std::vector<uint8_t>(allocate.begin(), allocate.begin() + 7));
+  const std::vector<uint8_t> allocate = Encode(StunMethod::kAllocate, RequestUdp);
+  tcp.Send(std::vector<uint8_t>(allocate.begin(), allocate.begin() + 7));
   io_.poll();
-  send_all(std::vector<uint8_t>(allocate.begin() + 7, allocate.end()));
-  StunMessage allocated = *StunMessage::Parse(next_frame());
+  tcp.Send(std::vector<uint8_t>(allocate.begin() + 7, allocate.end()));
+  StunMessage allocated = *StunMessage::Parse(tcp.NextFrame());
   ASSERT_EQ(allocated.message_class(), StunClass::kSuccessResponse);
   const SocketAddress relay =
       *allocated.DecodeXorAddress(*allocated.FindAttribute(kStunAttrXorRelayedAddress));
 
   // ChannelBind, then ChannelData right behind it in the same write (padded: 3 bytes + 1).
-  std::vector<uint8_t> both = request(StunMethod::kChannelBind, [&](StunMessageBuilder& b) {
+  std::vector<uint8_t> both = Encode(StunMethod::kChannelBind, [&](StunMessageBuilder& b) {
     b.AddUint32(kStunAttrChannelNumber, 0x4000u << 16);
     b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());
   });
   for (uint8_t byte : std::initializer_list<uint8_t>{0x40, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x00}) {
     both.push_back(byte);
   }
-  send_all(both);
-  ASSERT_EQ(StunMessage::Parse(next_frame())->message_class(), StunClass::kSuccessResponse);
+  tcp.Send(both);
+  ASSERT_EQ(StunMessage::Parse(tcp.NextFrame())->message_class(), StunClass::kSuccessResponse);
   auto [to_peer, via] = Receive(peer_);
   EXPECT_EQ(std::string(to_peer.begin(), to_peer.end()), "abc");
   EXPECT_EQ(via, relay);
   peer_.SendTo(Bytes("hello"), relay);
-  EXPECT_EQ(next_frame(), (std::vector<uint8_t>{0x40, 0x00, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o', 0, 0, 0}));
+  EXPECT_EQ(tcp.NextFrame(),
+            (std::vector<uint8_t>{0x40, 0x00, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o', 0, 0, 0}));
   EXPECT_EQ(service_->server().stats().allocations, 1u);
 
-  ::close(fd);
+  tcp.Close();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (service_->server().stats().allocations != 0 && std::chrono::steady_clock::now() < deadline) {
+  while (service_->server().stats().allocations != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     io_.poll();
     ::usleep(1000);
   }
   EXPECT_EQ(service_->server().stats().allocations, 0u);
 }
 
+// A STUN message can be longer (20 + 65532 bytes) than the largest ChannelData frame (4 +
+// 65535, padded); the stream reader must hold it, not drop the connection.
+TEST_F(TurnServiceTest, TcpCarriesTheLargestStunMessage) {
+  TcpClient tcp(*this);
+  // By hand: the builder keeps room for MESSAGE-INTEGRITY and FINGERPRINT. A Binding request
+  // with one comprehension-optional attribute (ignored) filling the largest body.
+  constexpr size_t kBody = 65532;  // the largest multiple of 4 the length field can hold
+  std::vector<uint8_t> bytes(kStunHeaderSize + kBody, 0x5a);
+  StoreBe16(bytes.data(), StunMessageType(StunClass::kRequest, StunMethod::kBinding));
+  StoreBe16(bytes.data() + 2, kBody);
+  StoreBe32(bytes.data() + 4, kStunMagicCookie);
+  const StunTransactionId tid = GenerateStunTransactionId();
+  std::memcpy(bytes.data() + 8, tid.data(), tid.size());
+  StoreBe16(bytes.data() + 20, 0xC0FF);
+  StoreBe16(bytes.data() + 22, kBody - 4);
+  ASSERT_GT(bytes.size(), 4u + 65535u + 1u);
+  tcp.Send(bytes);
+  absl::StatusOr<StunMessage> answer = StunMessage::Parse(tcp.NextFrame());
+  ASSERT_TRUE(answer.ok()) << "no answer: the connection was dropped";
+  EXPECT_EQ(answer->message_class(), StunClass::kSuccessResponse);
+  EXPECT_EQ(answer->method(), StunMethod::kBinding);
+}
+
 // A TCP connection that holds no allocation and stays silent is closed (the 1 s timer sweeps),
 // one that keeps talking is not.
 TEST_F(TurnServiceTest, IdleTcpConnectionsWithoutAllocationAreClosed) {
   Restart(/*allow_loopback=*/true, {}, std::chrono::milliseconds(800));
-  const SocketAddress server = service_->tcp_listen_address();
-  auto connect_to = [&]() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_storage s;
-    const socklen_t len = server.ToSockaddr(s);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&s), len), 0);
-    return fd;
-  };
-  const int idle = connect_to();
-  const int busy = connect_to();
+  TcpClient idle(*this);
+  TcpClient busy(*this);
   bool idle_closed = false;
   bool busy_closed = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3500);
   while (std::chrono::steady_clock::now() < deadline && !idle_closed) {
-    StunMessageBuilder binding(StunClass::kRequest, StunMethod::kBinding, GenerateStunTransactionId());
-    const std::vector<uint8_t> bytes = *binding.Serialize(std::nullopt, true);
-    ::send(busy, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    for (int i = 0; i < 50; ++i) {
-      io_.poll();
-      ::usleep(1000);
-    }
-    uint8_t buffer[512];
-    if (::recv(idle, buffer, sizeof(buffer), MSG_DONTWAIT) == 0) idle_closed = true;
-    while (true) {
-      const ssize_t n = ::recv(busy, buffer, sizeof(buffer), MSG_DONTWAIT);
-      if (n == 0) busy_closed = true;
-      if (n <= 0) break;
-    }
+    busy.Send(Encode(StunMethod::kBinding, nullptr));
+    idle_closed = idle.ClosedByServer();
+    busy_closed = busy_closed || busy.ClosedByServer();
   }
   EXPECT_TRUE(idle_closed);
   EXPECT_FALSE(busy_closed);
-  ::close(idle);
-  ::close(busy);
 }
 
 }  // namespace
