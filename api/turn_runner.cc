@@ -4,7 +4,6 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
-#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "transport/turn_credentials.h"
@@ -50,6 +49,11 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   transport::TurnService::Options options;
   options.listen = *listen;
   options.tcp = config.tcp();
+  // Once a second, off the hot path: the control thread's /metrics reads the copy.
+  options.on_stats = [runner = runner.get()](const transport::TurnServer::Stats& stats) {
+    absl::MutexLock lock(&runner->stats_mutex_);
+    runner->stats_ = stats;
+  };
   options.relay_address = *relay;
   // Relays bound to a wildcard or behind 1:1 NAT are advertised at the public address.
   if (relay_ip != public_ip) options.relay_announced = *announced;
@@ -131,12 +135,8 @@ std::vector<IceServerInfo> TurnRunner::IceServersFor(const std::string& identity
 }
 
 transport::TurnServer::Stats TurnRunner::CollectStats() const {
-  if (!started_ || stopped_) return {};
-  auto promise = std::make_shared<std::promise<transport::TurnServer::Stats>>();
-  std::future<transport::TurnServer::Stats> future = promise->get_future();
-  boost::asio::post(*io_, [this, promise] { promise->set_value(service_->server().stats()); });
-  if (future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) return {};
-  return future.get();
+  absl::MutexLock lock(&stats_mutex_);
+  return stats_;
 }
 
 }  // namespace switchyard::api

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "api/proto/config.pb.h"
 #include "transport/clock.h"
 #include "transport/turn_server.h"
@@ -53,7 +54,8 @@ class TurnRunner {
 
   uint16_t port() const { return port_; }
   uint16_t tcp_port() const { return tcp_port_; }  // 0 without TURN over TCP
-  // The TURN core's counters, read on its thread (waits at most 200 ms; zeros if it is gone).
+  // The TURN core's counters as of its last 1 s tick (never waits on the TURN thread).
+  // Thread-safe.
   transport::TurnServer::Stats CollectStats() const;
 
  private:
@@ -68,6 +70,8 @@ class TurnRunner {
   uint16_t port_ = 0;
   uint16_t tcp_port_ = 0;
   uint32_t ttl_seconds_ = 0;
+  mutable absl::Mutex stats_mutex_;
+  transport::TurnServer::Stats stats_ ABSL_GUARDED_BY(stats_mutex_);
   bool started_ = false;
   bool stopped_ = false;
 };

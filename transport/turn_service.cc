@@ -238,6 +238,7 @@ void TurnService::ScheduleTimer() {
     server_->OnTimer();
     closing_.clear();
     CloseIdleTcp(clock_.Now());
+    if (options_.on_stats) options_.on_stats(server_->stats());
     const Timestamp now = clock_.Now();
     std::erase_if(reservations_, [&](const auto& r) { return now >= r.second.expires; });
     ScheduleTimer();

@@ -47,6 +47,9 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
     // A TCP connection without an allocation is closed after this long without a message, so
     // idle connections cannot use up max_tcp_connections (coturn closes them too).
     Duration tcp_idle_timeout = std::chrono::seconds(30);
+    // Called on the service's thread after every 1 s tick with the server's counters, e.g. to
+    // publish them to another thread without making that thread wait on this one.
+    std::function<void(const TurnServer::Stats&)> on_stats;
     // The SFU's own media addresses as clients know them (announced) and as bound, when they
     // differ: relayed datagrams for an announced address go to the bound one, so a server
     // behind 1:1 NAT does not depend on the NAT hairpinning its own public address.
