@@ -33,28 +33,105 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(int index, const WorkerOp
   auto dtls_context = transport::DtlsContext::Create(certificate);
   if (!dtls_context.ok()) return dtls_context.status();
   worker->dtls_context_ = std::move(*dtls_context);
-  auto socket = transport::UdpSocket::Bind(worker->io_, options.rtc_address, *worker, clock);
-  if (!socket.ok()) return socket.status();
-  worker->socket_ = std::move(*socket);
-
-  rtc::Candidate host;
-  host.foundation = absl::StrCat(index + 1);
-  host.component = 1;
-  host.transport = "udp";
-  // RFC 8445 §5.1.2.1 recommended formula for a host candidate: type preference 126, local
-  // preference 65535, component 1.
-  host.priority = (126u << 24) | (65535u << 8) | (256u - 1u);
-  host.address = options.announced_ip.empty() ? worker->socket_->local_address().IpString()
-                                              : options.announced_ip;
-  host.port = worker->socket_->local_address().port();
-  host.type = "host";
+  auto candidates = worker->BindSockets();
+  if (!candidates.ok()) return candidates.status();
 
   Worker* w = worker.get();
   worker->context_ = std::make_unique<WorkerContext>(WorkerContext{
       clock, certificate, *worker->dtls_context_, *worker, worker->ntp_,
       [w](std::function<void()> task) { w->Post(std::move(task)); },
-      {host}, std::span<uint8_t>(worker->scratch_), nullptr});
+      std::move(*candidates), std::span<uint8_t>(worker->scratch_), nullptr});
   return worker;
+}
+
+absl::StatusOr<std::vector<rtc::Candidate>> Worker::BindSockets() {
+  std::vector<ListenAddress> listen;
+  listen.push_back(ListenAddress{options_.rtc_address, options_.announced_ip});
+  listen.insert(listen.end(), options_.extra_addresses.begin(), options_.extra_addresses.end());
+  if (listen.size() > kMaxListenAddresses) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxListenAddresses, " rtc addresses per worker"));
+  }
+  const bool ephemeral = options_.rtc_address.port() == 0;
+  // Binds `address` on `port`; with an ephemeral configuration a taken port falls back to any.
+  auto bind_udp = [&](const SocketAddress& address, uint16_t port)
+      -> absl::StatusOr<std::unique_ptr<transport::UdpSocket>> {
+    auto socket = transport::UdpSocket::Bind(io_, address.WithPort(port), *this, clock_);
+    if (!socket.ok() && ephemeral && port != 0) {
+      socket = transport::UdpSocket::Bind(io_, address.WithPort(0), *this, clock_);
+    }
+    return socket;
+  };
+  uint16_t port = options_.rtc_address.port();
+  for (size_t i = 0; i < listen.size(); ++i) {
+    auto socket = bind_udp(listen[i].address, port);
+    if (!socket.ok()) return socket.status();
+    (*socket)->set_local_id(static_cast<uint32_t>(i));
+    if (i == 0) port = (*socket)->local_address().port();
+    listen[i].address = (*socket)->local_address();
+    sockets_.push_back(std::move(*socket));
+  }
+  std::vector<uint16_t> tcp_ports;
+  if (options_.ice_tcp) {
+    transport::IceTcpServer::Options tcp_options;
+    tcp_options.first_id = kFirstTcpLocalId;
+    tcp_ = std::make_unique<transport::IceTcpServer>(io_, *this, clock_, tcp_options);
+    for (const ListenAddress& entry : listen) {
+      auto bound = tcp_->Listen(entry.address);
+      if (!bound.ok() && ephemeral) bound = tcp_->Listen(entry.address.WithPort(0));
+      if (!bound.ok()) return bound.status();
+      tcp_ports.push_back(bound->port());
+    }
+  }
+  return HostCandidates(listen, tcp_ports);
+}
+
+std::vector<SocketAddress> Worker::local_addresses() const {
+  std::vector<SocketAddress> out;
+  for (const auto& socket : sockets_) out.push_back(socket->local_address());
+  return out;
+}
+
+std::vector<SocketAddress> Worker::tcp_addresses() const {
+  return tcp_ ? tcp_->listen_addresses() : std::vector<SocketAddress>{};
+}
+
+void Worker::FlushSends() {
+  for (const auto& socket : sockets_) socket->Flush();
+  if (tcp_) tcp_->Flush();
+}
+
+std::vector<rtc::Candidate> HostCandidates(const std::vector<ListenAddress>& bound,
+                                           const std::vector<uint16_t>& tcp_ports) {
+  std::vector<rtc::Candidate> out;
+  for (size_t i = 0; i < bound.size(); ++i) {
+    const std::string ip =
+        bound[i].announced_ip.empty() ? bound[i].address.IpString() : bound[i].announced_ip;
+    // RFC 8445 §5.1.1.3: one foundation per type, base address and transport.
+    rtc::Candidate udp;
+    udp.foundation = absl::StrCat("udp", i);
+    udp.component = 1;
+    udp.transport = "udp";
+    udp.priority = (126u << 24) | ((65535u - static_cast<uint32_t>(i)) << 8) | (256u - 1u);
+    udp.address = ip;
+    udp.port = bound[i].address.port();
+    udp.type = "host";
+    out.push_back(udp);
+    if (i < tcp_ports.size()) {
+      rtc::Candidate tcp = udp;
+      tcp.foundation = absl::StrCat("tcp", i);
+      tcp.transport = "tcp";
+      const uint32_t local_preference = (4u << 13) | (8191u - static_cast<uint32_t>(i));
+      tcp.priority = (90u << 24) | (local_preference << 8) | (256u - 1u);
+      tcp.port = tcp_ports[i];
+      tcp.tcp_type = "passive";
+      out.push_back(tcp);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const rtc::Candidate& a, const rtc::Candidate& b) {
+    return a.priority > b.priority;
+  });
+  return out;
 }
 
 Worker::~Worker() { Stop(); }
@@ -68,7 +145,8 @@ void Worker::AttachMesh(WorkerMesh* mesh, std::vector<Worker*> peers) {
 
 void Worker::Start() {
   if (running_.exchange(true)) return;
-  socket_->Start();
+  for (const auto& socket : sockets_) socket->Start();
+  if (tcp_) tcp_->Start();
   if (mesh_ != nullptr) {
     // The descriptor object closes what it holds: give it its own copy of the mesh's eventfd.
     wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
@@ -86,7 +164,8 @@ void Worker::Stop() {
     rooms_.clear();
     timer_.cancel();
     if (wake_) wake_->close();
-    socket_->Close();
+    for (const auto& socket : sockets_) socket->Close();
+    if (tcp_) tcp_->Close();
     work_guard_.reset();
     stopped_ = true;
     done.set_value();
@@ -104,7 +183,7 @@ void Worker::Post(std::function<void()> task) {
     // Tasks other workers post after the shutdown (their rooms' leaves) find nothing to do.
     if (stopped_) return;
     task();
-    socket_->Flush();
+    FlushSends();
   });
 }
 
@@ -136,7 +215,8 @@ void Worker::Tick() {
   }
   for (const auto& name : empty) RemoveRoomIfEmpty(name);
   UpdateLoad();
-  socket_->Flush();
+  if (tcp_) tcp_->OnTimer(clock_.Now());
+  FlushSends();
 }
 
 Room& Worker::GetOrCreateRoom(const std::string& name) {
@@ -172,7 +252,19 @@ Worker::Stats Worker::CollectStats() const {
   }
   stats.event_loop_lag = event_loop_lag_;
   stats.event_loop_lag_max = event_loop_lag_max_;
-  stats.socket = socket_->counters();
+  for (const auto& socket : sockets_) {
+    const transport::UdpSocket::Counters& c = socket->counters();
+    stats.socket.datagrams_received += c.datagrams_received;
+    stats.socket.bytes_received += c.bytes_received;
+    stats.socket.datagrams_sent += c.datagrams_sent;
+    stats.socket.bytes_sent += c.bytes_sent;
+    stats.socket.truncated_drops += c.truncated_drops;
+    stats.socket.send_drops += c.send_drops;
+  }
+  if (tcp_) {
+    stats.ice_tcp = tcp_->counters();
+    stats.ice_tcp_connections = tcp_->connection_count();
+  }
   stats.packets_relayed_out = packets_relayed_out_;
   stats.packets_relayed_in = packets_relayed_in_;
   stats.mirrored_producers = mirrors_.size();
@@ -185,7 +277,9 @@ Worker::Stats Worker::CollectStats() const {
 bool Worker::SendDatagram(std::span<const uint8_t> data, const SocketAddress& to) {
   // Batched: every event that can get here (a receive batch, a relay drain, the timer, a
   // posted task) ends with a Flush, so one sendmmsg(2) carries a whole fan-out.
-  return socket_->QueueSend(data, to);
+  const uint32_t id = to.local_id();
+  if (id < sockets_.size()) [[likely]] return sockets_[id]->QueueSend(data, to);
+  return tcp_ != nullptr && tcp_->Send(data, to);
 }
 
 void Worker::RegisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
@@ -198,10 +292,13 @@ void Worker::UnregisterUfrag(const std::string& ufrag, WebRtcTransport* t) {
 
 void Worker::RouteAddress(const SocketAddress& address, WebRtcTransport* t) {
   router_.RouteAddress(address, t);
+  if (tcp_ && tcp_->owns(address.local_id())) tcp_->MarkValidated(address);
 }
 
 void Worker::UnrouteAddress(const SocketAddress& address, WebRtcTransport* t) {
   router_.UnrouteAddress(address, t);
+  // The transport the connection served is gone: nothing else will use it.
+  if (tcp_ && tcp_->owns(address.local_id())) tcp_->CloseConnection(address);
 }
 
 void Worker::OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
@@ -342,7 +439,7 @@ void Worker::DrainRelays() {
     if (drained >= kMaxPerSender && !ring.empty_approx()) left_over = true;
   }
   if (left_over && mesh_->MarkPending(self)) mesh_->Wake(self);
-  socket_->Flush();
+  FlushSends();
 }
 
 void Worker::DeliverRelayed(const RelayedPacket& entry, PacketPool& pool) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,15 +26,43 @@
 #include "transport/certificate.h"
 #include "transport/clock.h"
 #include "transport/handler_memory.h"
+#include "transport/ice_tcp_server.h"
 #include "transport/udp_socket.h"
 
 namespace switchyard::sfu {
 
+// A local address a worker serves media on, and what its candidates tell clients.
+struct ListenAddress {
+  transport::SocketAddress address;  // IP to bind; the port is the worker's
+  std::string announced_ip;          // the IP put into its candidates; empty = the bound IP
+};
+
 struct WorkerOptions {
-  transport::SocketAddress rtc_address;  // where the UDP socket binds (port 0 = ephemeral)
-  std::string announced_ip;              // the address put into our ICE candidates
+  transport::SocketAddress rtc_address;  // where the first UDP socket binds (port 0 = ephemeral)
+  std::string announced_ip;              // the address put into its ICE candidates
+  // More local addresses (an IPv6 one next to IPv4, a second interface), each bound on the
+  // first socket's port, each with its own candidates. At most kMaxListenAddresses - 1.
+  std::vector<ListenAddress> extra_addresses;
+  // ICE over TCP (RFC 6544 passive candidates) on every address, on the same port number as
+  // UDP (an ephemeral one when that is taken and the UDP port was ephemeral too).
+  bool ice_tcp = true;
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };
+
+// Local ids (SocketAddress::local_id) of a worker's paths: UDP socket i is i, TCP connections
+// come from kFirstTcpLocalId upward.
+inline constexpr size_t kMaxListenAddresses = 16;
+inline constexpr uint32_t kFirstTcpLocalId = 256;
+
+// Our candidates for the given bound sockets: per address a UDP host candidate and, with
+// `tcp_ports` non-empty, a passive TCP one (`tcp_ports[i]` for address i), each carrying the
+// address's announced IP, sorted by priority (highest first). Priorities follow RFC 8445
+// §5.1.2.1: type preference 126 for UDP host candidates and, as libwebrtc does for host TCP,
+// 90 for TCP ones (RFC 6544 §4.2 asks for UDP to be preferred); local preference falls with
+// the address's position in the configuration, so the first address is preferred; for TCP it
+// is built as RFC 6544 §4.2 says, (2^13) * direction-pref (4: passive) + other-pref.
+std::vector<rtc::Candidate> HostCandidates(const std::vector<ListenAddress>& bound,
+                                           const std::vector<uint16_t>& tcp_ports);
 
 // One thread, one event loop, one UDP socket. A worker's participants (and their transports)
 // and its shards of their rooms are only touched on its thread, so the media path takes no
@@ -47,7 +76,9 @@ class Worker final : public TransportNetwork,
   struct Stats {
     size_t rooms = 0;
     size_t participants = 0;
-    transport::UdpSocket::Counters socket;
+    transport::UdpSocket::Counters socket;  // summed over the worker's UDP sockets
+    transport::IceTcpServer::Counters ice_tcp;
+    size_t ice_tcp_connections = 0;
     std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
     // Tracks, consumers, NACK/PLI and DTLS totals over every room this worker has had.
     Room::Counters media;
@@ -88,7 +119,11 @@ class Worker final : public TransportNetwork,
   void NotePlacement() { participant_load_.fetch_add(1, std::memory_order_relaxed); }
   // Between Start() and Stop(). Thread-safe.
   bool running() const { return running_.load(); }
-  const transport::SocketAddress& rtc_address() const { return socket_->local_address(); }
+  const transport::SocketAddress& rtc_address() const { return sockets_[0]->local_address(); }
+  // Every bound UDP socket's address, rtc_address() first.
+  std::vector<transport::SocketAddress> local_addresses() const;
+  // The ICE-TCP listeners' addresses (empty without ICE-TCP).
+  std::vector<transport::SocketAddress> tcp_addresses() const;
 
   // Worker thread only.
   Room& GetOrCreateRoom(const std::string& name);
@@ -111,6 +146,7 @@ class Worker final : public TransportNetwork,
   // transport::UdpSocket::Receiver
   void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
                   transport::Timestamp arrival) override;
+  void OnBatchEnd() override { FlushSends(); }
 
   // RoomLink
   int worker_index() const override { return index_; }
@@ -146,6 +182,10 @@ class Worker final : public TransportNetwork,
   Worker(int index, const WorkerOptions& options, const transport::Clock& clock,
          const transport::Certificate& certificate);
   void ScheduleTimer();
+  // Sends what every socket and TCP connection has queued (the end of each event).
+  void FlushSends();
+  // Binds the UDP sockets and ICE-TCP listeners; returns the candidates they make.
+  absl::StatusOr<std::vector<rtc::Candidate>> BindSockets();
 
   const int index_;
   const WorkerOptions options_;
@@ -156,7 +196,9 @@ class Worker final : public TransportNetwork,
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<transport::DtlsContext> dtls_context_;
-  std::unique_ptr<transport::UdpSocket> socket_;
+  // UDP socket i serves listen address i (local id i); never empty after Create().
+  std::vector<std::unique_ptr<transport::UdpSocket>> sockets_;
+  std::unique_ptr<transport::IceTcpServer> tcp_;  // null without ICE-TCP
   std::unique_ptr<WorkerContext> context_;
   std::array<uint8_t, transport::UdpSocket::kMaxDatagramSize + 64> scratch_{};
   DropCounters drops_;

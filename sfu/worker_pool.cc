@@ -88,6 +88,12 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
     if (!address) return absl::InvalidArgumentError(absl::StrCat("bad rtc ip ", options.rtc_ip));
     worker_options.rtc_address = *address;
     worker_options.announced_ip = options.announced_ip;
+    for (const auto& [ip, announced] : options.extra_addresses) {
+      auto extra = transport::SocketAddress::Parse(ip, 0);
+      if (!extra) return absl::InvalidArgumentError(absl::StrCat("bad rtc ip ", ip));
+      worker_options.extra_addresses.push_back(ListenAddress{*extra, announced});
+    }
+    worker_options.ice_tcp = options.ice_tcp;
     worker_options.timer_interval = options.timer_interval;
     auto worker = Worker::Create(i, worker_options, clock, certificate);
     if (!worker.ok()) return worker.status();

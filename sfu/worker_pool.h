@@ -61,6 +61,9 @@ struct SfuOptions {
   std::string rtc_ip = "127.0.0.1";
   uint16_t rtc_port = 0;  // worker i binds rtc_port + i; 0 = ephemeral ports
   std::string announced_ip;
+  // More addresses each worker serves on its port: (IP literal, announced IP or empty).
+  std::vector<std::pair<std::string, std::string>> extra_addresses;
+  bool ice_tcp = true;  // ICE over TCP on every address (WorkerOptions::ice_tcp)
   // Each worker's periodic tick (RTCP, estimation, timeouts).
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };

@@ -107,6 +107,9 @@ size_t SocketAddress::Hash() const {
   mix(static_cast<uint8_t>(port_));
   const size_t n = is_ipv4() ? 4 : 16;
   for (size_t i = 0; i < n; ++i) mix(ip_[i]);
+  if (local_id_ != 0) {
+    for (int shift = 0; shift < 32; shift += 8) mix(static_cast<uint8_t>(local_id_ >> shift));
+  }
   return static_cast<size_t>(h);
 }
 

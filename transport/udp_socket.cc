@@ -43,6 +43,9 @@ absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Bind(boost::asio::io_conte
   ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &socket->send_buffer_bytes_, &option_len);
   const int on = 1;
   ::setsockopt(socket->socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+  // An IPv6 socket serves IPv6 only: IPv4 peers would otherwise arrive as ::ffff:a.b.c.d and
+  // be answered in that form, and an IPv4 socket on the same port could not bind.
+  if (local.is_ipv6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
   sockaddr_storage storage;
   const socklen_t len = local.ToSockaddr(storage);
   if (::bind(socket->socket_.native_handle(), reinterpret_cast<sockaddr*>(&storage), len) != 0) {
@@ -131,10 +134,13 @@ void UdpSocket::DrainReadable() {
           if (age_us >= 0 && age_us < 1'000'000) arrival = now - Duration(age_us);
         }
       }
-      receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len), *from, arrival);
+      receiver_.OnDatagram(std::span<uint8_t>(buffers_[i].data(), m.msg_len),
+                           local_id_ == 0 ? *from : from->WithLocalId(local_id_), arrival);
       if (!socket_.is_open()) return;  // Close() flushed
     }
     // What the Receiver queued for this batch (replies, fan-out) leaves in one syscall.
+    receiver_.OnBatchEnd();
+    if (!socket_.is_open()) return;
     Flush();
     if (n < static_cast<int>(kBatchSize)) return;
   }

@@ -52,6 +52,9 @@ class UdpSocket {
     // include how long the datagram waited for the worker thread.
     virtual void OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
                             Timestamp arrival) = 0;
+    // After each batch of OnDatagram calls, before the socket flushes its own queue: a
+    // receiver that also sends through other sockets flushes those here.
+    virtual void OnBatchEnd() {}
   };
 
   struct Counters {
@@ -82,7 +85,7 @@ class UdpSocket {
   // Flush() drops what the kernel will not take, as Send() does. False, counted in send_drops,
   // when `data` is larger than kMaxDatagramSize or the socket is closed. No heap allocation.
   // Each slot has its own sockaddr_storage, so IPv4 and IPv6 destinations can share a batch;
-  // as with Send(), an IPv4 socket reaches only IPv4 and a dual-stack one bound to :: both.
+  // as with Send(), an IPv4 socket reaches only IPv4 and an IPv6 one only IPv6 (IPV6_V6ONLY).
   bool QueueSend(std::span<const uint8_t> data, const SocketAddress& to);
   // Sends everything queued, in queue order, with as few sendmmsg(2) calls as the kernel
   // allows; nothing queued is a no-op (no syscall). Never blocks. Per datagram actually sent:
@@ -94,6 +97,9 @@ class UdpSocket {
   size_t pending_sends() const { return pending_sends_; }
 
   const SocketAddress& local_address() const { return local_address_; }
+  // Stamped on the source address of every datagram received (SocketAddress::local_id), so an
+  // owner of several sockets knows which one a peer is reached through. Default 0.
+  void set_local_id(uint32_t id) { local_id_ = id; }
   // What the kernel granted (Linux reports twice the requested size, its bookkeeping
   // included). Below kSocketBufferBytes when the process lacks CAP_NET_ADMIN and
   // net.core.rmem_max / wmem_max are smaller.
@@ -110,6 +116,7 @@ class UdpSocket {
   Receiver& receiver_;
   const Clock& clock_;
   SocketAddress local_address_;
+  uint32_t local_id_ = 0;
   int receive_buffer_bytes_ = 0;
   int send_buffer_bytes_ = 0;
   Counters counters_;

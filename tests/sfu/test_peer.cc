@@ -227,14 +227,25 @@ absl::Status TestPeer::ApplyRemoteDescription(const rtc::SessionDescription& des
     case rtc::SetupRole::kPassive: role = DtlsRole::kClient; break;
     default: break;
   }
+  if (!first->candidates.empty()) remote_candidates_ = first->candidates;
   for (const rtc::Candidate& candidate : first->candidates) {
-    if (candidate.transport != "udp") continue;
-    if (auto address = transport::SocketAddress::Parse(candidate.address, candidate.port)) {
-      remote_candidate_ = address;
-      break;
+    auto address = transport::SocketAddress::Parse(candidate.address, candidate.port);
+    if (!address) continue;
+    if (candidate.transport == "udp" && !remote_candidate_) remote_candidate_ = address;
+    if (candidate.transport == "tcp" && candidate.tcp_type == "passive" &&
+        !remote_tcp_candidate_) {
+      remote_tcp_candidate_ = address;
     }
   }
   return SetRemoteParameters(ice, algorithm, value, role);
+}
+
+bool TestPeer::HasRemoteCandidate(const std::string& transport, const std::string& address,
+                                  uint16_t port) const {
+  for (const rtc::Candidate& c : remote_candidates_) {
+    if (c.transport == transport && c.address == address && c.port == port) return true;
+  }
+  return false;
 }
 
 absl::Status TestPeer::SetRemoteParameters(const transport::IceCredentials& remote_ice,

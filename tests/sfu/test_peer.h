@@ -174,6 +174,13 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   const std::optional<transport::SocketAddress>& remote_candidate() const {
     return remote_candidate_;
   }
+  // Whether the remote SDP offered a host candidate with this transport, address and port.
+  bool HasRemoteCandidate(const std::string& transport, const std::string& address,
+                          uint16_t port) const;
+  // The first passive TCP candidate (RFC 6544) of the remote SDP, if any.
+  const std::optional<transport::SocketAddress>& remote_tcp_candidate() const {
+    return remote_tcp_candidate_;
+  }
 
   // Connectivity. SendBindingRequest requires remote parameters (no-op otherwise).
   void SendBindingRequest(bool use_candidate = true);
@@ -266,6 +273,8 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   std::string client_fingerprint_algorithm_;
   std::string client_fingerprint_value_;
   std::optional<transport::SocketAddress> remote_candidate_;
+  std::optional<transport::SocketAddress> remote_tcp_candidate_;
+  std::vector<rtc::Candidate> remote_candidates_;
   uint64_t offer_version_ = 0;
   uint64_t session_id_;
   std::vector<OfferedTrack> offered_tracks_;

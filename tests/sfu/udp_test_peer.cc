@@ -11,10 +11,11 @@ namespace switchyard::sfu::testing {
 using namespace std::chrono_literals;
 using transport::SocketAddress;
 
-UdpTestPeer::UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate)
+UdpTestPeer::UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate,
+                         const SocketAddress& local)
     : peer_(clock, certificate) {
-  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const SocketAddress local = SocketAddress::FromIpv4(0x7F000001, 0);
+  fd_ = ::socket(local.is_ipv6() ? AF_INET6 : AF_INET,
+                 SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_storage storage{};
   const socklen_t length = local.ToSockaddr(storage);
   bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) == 0;

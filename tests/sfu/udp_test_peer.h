@@ -9,11 +9,14 @@
 
 namespace switchyard::sfu::testing {
 
-// A TestPeer on its own non-blocking UDP socket bound to 127.0.0.1 (ephemeral port), talking
+// A TestPeer on its own non-blocking UDP socket (127.0.0.1 or ::1, ephemeral port), talking
 // to one server address (a worker's socket). Driven from the test thread only.
 class UdpTestPeer {
  public:
-  UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate);
+  // `local`: the address to bind (default 127.0.0.1, ephemeral port).
+  UdpTestPeer(const transport::Clock& clock, const transport::Certificate& certificate,
+              const transport::SocketAddress& local = transport::SocketAddress::FromIpv4(
+                  0x7F000001, 0));
   ~UdpTestPeer();
   UdpTestPeer(const UdpTestPeer&) = delete;
   UdpTestPeer& operator=(const UdpTestPeer&) = delete;

@@ -8,13 +8,16 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sfu/worker_pool.h"
 #include "tests/sfu/recording_room_observer.h"
+#include "tests/sfu/tcp_test_peer.h"
 #include "tests/sfu/test_peer.h"
 #include "tests/sfu/udp_test_peer.h"
 
@@ -35,12 +38,19 @@ T RunOnWorker(Worker& worker, std::function<T()> task) {
   return result.get_future().get();
 }
 
-TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
+// Alice publishes over UDP from `alice_ip` (to the worker's socket of that family); Bob, a
+// `BobPeer` (UdpTestPeer or TcpTestPeer), subscribes over IPv4.
+template <typename BobPeer>
+void ForwardAliceToBob(const std::string& alice_ip = "127.0.0.1") {
   transport::SteadyClock clock;
   auto server_certificate = transport::Certificate::GenerateEcdsaP256("worker").value();
   auto peer_certificate = transport::Certificate::GenerateEcdsaP256("peer").value();
   WorkerOptions options;
   options.rtc_address = SocketAddress::FromIpv4(0x7F000001, 0);
+  const SocketAddress alice_local = *SocketAddress::Parse(alice_ip, 0);
+  if (alice_local.is_ipv6()) {
+    options.extra_addresses.push_back(ListenAddress{*SocketAddress::Parse("::1", 0), ""});
+  }
   auto created = Worker::Create(0, options, clock, *server_certificate);
   ASSERT_TRUE(created.ok()) << created.status();
   std::unique_ptr<Worker> worker = std::move(*created);
@@ -50,8 +60,8 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
 
   auto alice_observer = std::make_shared<RecordingObserver>();
   auto bob_observer = std::make_shared<RecordingObserver>();
-  UdpTestPeer alice(clock, *peer_certificate);
-  UdpTestPeer bob(clock, *peer_certificate);
+  UdpTestPeer alice(clock, *peer_certificate, alice_local);
+  BobPeer bob(clock, *peer_certificate);
   ASSERT_TRUE(alice.ok());
   ASSERT_TRUE(bob.ok());
 
@@ -70,9 +80,15 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
   ObservedEvents alice_events = alice_observer->Snapshot();
   ASSERT_THAT(alice_events.errors, IsEmpty());
   ASSERT_TRUE(alice.peer().SetPublishAnswer(alice_events.publish_answers[0]).ok());
-  // The answer's host candidate is the worker's socket.
+  // The answer's first host candidate is the worker's first socket.
   ASSERT_EQ(alice.peer().remote_candidate(), server);
-  alice.set_server(*alice.peer().remote_candidate());
+  if (alice_local.is_ipv6()) {
+    ASSERT_EQ(worker->local_addresses().size(), 2u);
+    EXPECT_TRUE(alice.peer().HasRemoteCandidate("udp", "::1", server.port()));
+    alice.set_server(worker->local_addresses()[1]);
+  } else {
+    alice.set_server(*alice.peer().remote_candidate());
+  }
   ASSERT_TRUE(alice.Connect());
 
   // Bob joins and gets a subscribe offer for alice's two tracks.
@@ -86,8 +102,17 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
   worker->Post([w, answer = *answer] {
     if (Room* room = w->FindRoom("loopback")) room->HandleSubscribeAnswer("bob", answer);
   });
-  ASSERT_TRUE(bob.peer().remote_candidate().has_value());
-  bob.set_server(*bob.peer().remote_candidate());
+  constexpr bool kBobOverTcp = std::is_same_v<BobPeer, TcpTestPeer>;
+  if constexpr (kBobOverTcp) {
+    // Same port number as the UDP candidate (single-port operation), passive.
+    ASSERT_TRUE(bob.peer().remote_tcp_candidate().has_value());
+    EXPECT_EQ(bob.peer().remote_tcp_candidate()->port(), server.port());
+    bob.set_server(*bob.peer().remote_tcp_candidate());
+    ASSERT_TRUE(bob.connected_tcp());
+  } else {
+    ASSERT_TRUE(bob.peer().remote_candidate().has_value());
+    bob.set_server(*bob.peer().remote_candidate());
+  }
   ASSERT_TRUE(bob.Connect());
   const OfferedTrack* video = bob.peer().FindOfferedTrack(rtc::MediaKind::kVideo, "alice");
   const OfferedTrack* audio = bob.peer().FindOfferedTrack(rtc::MediaKind::kAudio, "alice");
@@ -134,11 +159,34 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) {
   EXPECT_GT(stats.socket.datagrams_received, 0u);
   EXPECT_GT(stats.socket.datagrams_sent, 0u);
   EXPECT_EQ(stats.drops[static_cast<size_t>(DropReason::kSrtpUnprotectFailed)], 0u);
+  if constexpr (kBobOverTcp) {
+    EXPECT_EQ(stats.ice_tcp.accepted, 1u);
+    EXPECT_EQ(stats.ice_tcp_connections, 1u);
+    EXPECT_GT(stats.ice_tcp.frames_received, 0u);
+    EXPECT_GT(stats.ice_tcp.frames_sent, 0u);
+    EXPECT_EQ(stats.ice_tcp.send_drops, 0u);
+  } else {
+    EXPECT_EQ(stats.ice_tcp.accepted, 0u);
+  }
 
   worker->Stop();
   // Stopping closed the room: both participants were told.
   EXPECT_EQ(alice_observer->Snapshot().closed_reasons.size(), 1u);
   EXPECT_EQ(bob_observer->Snapshot().closed_reasons.size(), 1u);
+}
+
+TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) { ForwardAliceToBob<UdpTestPeer>(); }
+
+// RFC 6544: a subscriber whose UDP is blocked connects to the passive TCP candidate; ICE,
+// DTLS and SRTP run unchanged over RFC 4571 frames, and media from a UDP publisher reaches it.
+TEST(WorkerTest, SubscriberOverIceTcpReceivesMediaFromUdpPublisher) {
+  ForwardAliceToBob<TcpTestPeer>();
+}
+
+// Host candidates per listen address: a publisher on IPv6 (::1) feeds a subscriber on IPv4
+// over TCP through one worker serving both addresses on one port.
+TEST(WorkerTest, PublisherOverIpv6FeedsSubscriberOverIpv4Tcp) {
+  ForwardAliceToBob<TcpTestPeer>("::1");
 }
 
 TEST(WorkerPoolTest, JoinOptionsRoomApiAndRoomObserverAcrossThreads) {
@@ -207,6 +255,76 @@ TEST(WorkerPoolTest, JoinOptionsRoomApiAndRoomObserverAcrossThreads) {
   EXPECT_THAT(room_observer.Events(), Contains("unpublished r p1 p1-0"));
   pool->Stop();
   EXPECT_THAT(room_observer.Events(), Contains("left r " + legacy->participant_id() + " room closed"));
+}
+
+}  // namespace
+}  // namespace switchyard::sfu::testing
+
+namespace switchyard::sfu::testing {
+namespace {
+
+TEST(HostCandidatesTest, UdpAndPassiveTcpPerAddressSortedByPriority) {
+  std::vector<ListenAddress> bound = {
+      {*SocketAddress::Parse("10.0.0.5", 40000), "203.0.113.7"},
+      {*SocketAddress::Parse("2001:db8::5", 40000), ""},
+  };
+  const std::vector<rtc::Candidate> candidates = HostCandidates(bound, {40000, 40000});
+  ASSERT_EQ(candidates.size(), 4u);
+  struct Expected {
+    std::string transport;
+    std::string address;
+    std::string tcp_type;
+    uint32_t priority;
+  };
+  // RFC 8445 §5.1.2.1: (2^24)*type + (2^8)*local + (256 - component).
+  const std::vector<Expected> expected = {
+      {"udp", "203.0.113.7", "", (126u << 24) | (65535u << 8) | 255u},
+      {"udp", "2001:db8::5", "", (126u << 24) | (65534u << 8) | 255u},
+      // RFC 6544 §4.2: local preference (2^13)*4 (passive) + other-pref.
+      {"tcp", "203.0.113.7", "passive", (90u << 24) | (((4u << 13) | 8191u) << 8) | 255u},
+      {"tcp", "2001:db8::5", "passive", (90u << 24) | (((4u << 13) | 8190u) << 8) | 255u},
+  };
+  for (size_t i = 0; i < expected.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(candidates[i].transport, expected[i].transport);
+    EXPECT_EQ(candidates[i].address, expected[i].address);
+    EXPECT_EQ(candidates[i].port, 40000);
+    EXPECT_EQ(candidates[i].type, "host");
+    EXPECT_EQ(candidates[i].tcp_type, expected[i].tcp_type);
+    EXPECT_EQ(candidates[i].priority, expected[i].priority);
+  }
+  // RFC 8445 §5.1.1.3: distinct foundations for distinct base addresses and transports.
+  std::set<std::string> foundations;
+  for (const auto& c : candidates) foundations.insert(c.foundation);
+  EXPECT_EQ(foundations.size(), 4u);
+  EXPECT_EQ(HostCandidates(bound, {}).size(), 2u);  // without ICE-TCP
+}
+
+// A worker on 127.0.0.1 and ::1: UDP and TCP on each, all on one port number, and a host
+// candidate for each.
+TEST(WorkerTest, ServesEveryListenAddressOnOnePort) {
+  transport::SteadyClock clock;
+  auto certificate = transport::Certificate::GenerateEcdsaP256("worker").value();
+  WorkerOptions options;
+  options.rtc_address = *SocketAddress::Parse("127.0.0.1", 0);
+  options.extra_addresses.push_back(ListenAddress{*SocketAddress::Parse("::1", 0), ""});
+  auto created = Worker::Create(0, options, clock, *certificate);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Worker> worker = std::move(*created);
+  const std::vector<SocketAddress> udp = worker->local_addresses();
+  const std::vector<SocketAddress> tcp = worker->tcp_addresses();
+  ASSERT_EQ(udp.size(), 2u);
+  ASSERT_EQ(tcp.size(), 2u);
+  EXPECT_TRUE(udp[1].is_ipv6());
+  // Single-port operation: one port number for both addresses and both protocols (the test
+  // asked for an ephemeral port; the rare clash with another process's TCP port would move it).
+  EXPECT_EQ(udp[1].port(), udp[0].port());
+  EXPECT_EQ(tcp[0].port(), udp[0].port());
+  const std::vector<rtc::Candidate> candidates = worker->context().candidates;
+  ASSERT_EQ(candidates.size(), 4u);
+  EXPECT_EQ(candidates[0].address, "127.0.0.1");
+  EXPECT_EQ(candidates[1].address, "::1");
+  worker->Stop();
 }
 
 }  // namespace
