@@ -134,6 +134,16 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
   auto& relayed = w.Counter("switchyard_relayed_packets_total",
                             "Packets handed between workers for rooms that span them, by "
                             "direction (out: copies sent to other workers, in: received).");
+  auto& path_switches = w.Counter(
+      "switchyard_ice_path_switches_total",
+      "Transports whose selected address moved to another (the client's network or NAT "
+      "mapping changed and its checks nominated the new address).");
+  auto& tcp_connections = w.Gauge("switchyard_ice_tcp_connections",
+                                  "Open ICE-TCP connections (RFC 6544) on the worker.");
+  auto& tcp_frames = w.Counter("switchyard_ice_tcp_frames_total",
+                               "RFC 4571 frames over ICE-TCP, by direction.");
+  auto& tcp_closed = w.Counter("switchyard_ice_tcp_closed_total",
+                               "ICE-TCP connections closed or refused by the server, by reason.");
   auto& lag = w.Gauge("switchyard_worker_event_loop_lag_seconds",
                       "How late the worker's periodic timer last fired against its schedule.");
   auto& lag_max = w.Gauge("switchyard_worker_event_loop_lag_max_seconds",
@@ -154,6 +164,17 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
     }
     // Counted by the socket itself, before any demultiplexing.
     drops.Add({{"worker", index}, {"reason", "datagram_truncated"}}, s.socket.truncated_drops);
+    drops.Add({{"worker", index}, {"reason", "ice_tcp_frame_oversized"}},
+              s.ice_tcp.oversized_drops);
+    drops.Add({{"worker", index}, {"reason", "ice_tcp_send_failed"}}, s.ice_tcp.send_drops);
+    path_switches.Add(labels, s.ice_path_switches);
+    tcp_connections.Add(labels, uint64_t{s.ice_tcp_connections});
+    tcp_frames.Add({{"worker", index}, {"direction", "in"}}, s.ice_tcp.frames_received);
+    tcp_frames.Add({{"worker", index}, {"direction", "out"}}, s.ice_tcp.frames_sent);
+    tcp_closed.Add({{"worker", index}, {"reason", "refused"}}, s.ice_tcp.refused);
+    tcp_closed.Add({{"worker", index}, {"reason", "not_stun"}}, s.ice_tcp.closed_not_stun);
+    tcp_closed.Add({{"worker", index}, {"reason", "unvalidated"}}, s.ice_tcp.closed_unvalidated);
+    tcp_closed.Add({{"worker", index}, {"reason", "idle"}}, s.ice_tcp.closed_idle);
     rooms.Add(labels, uint64_t{s.rooms});
     participants.Add(labels, uint64_t{s.participants});
     tracks.Add({{"worker", index}, {"kind", "audio"}}, uint64_t{s.media.audio_tracks});

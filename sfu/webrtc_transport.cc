@@ -52,7 +52,9 @@ absl::Status WebRtcTransport::SetRemoteParameters(const transport::IceCredential
 void WebRtcTransport::OnStun(const transport::StunMessage& message, const SocketAddress& from) {
   if (closed_) return;
   std::array<uint8_t, 512> response;
+  const bool had_selection = ice_.selected_address().has_value();
   const auto outcome = ice_.HandleStun(message, from, response);
+  if (outcome.selected_changed && had_selection) network_.CountPathSwitch();
   if (outcome.dropped) {
     network_.drops().Count(DropReason::kStunRejected);
     return;

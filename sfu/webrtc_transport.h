@@ -37,6 +37,9 @@ class TransportNetwork {
   virtual void UnrouteAddress(const transport::SocketAddress& address,
                               class WebRtcTransport* t) = 0;
   virtual DropCounters& drops() = 0;
+  // A connected transport's selected address moved to another one (a new nomination: the
+  // peer's network or NAT mapping changed). For metrics.
+  virtual void CountPathSwitch() {}
 };
 
 // One WebRTC transport = one browser PeerConnection's bundled ICE-lite + DTLS + SRTP session.

@@ -89,6 +89,7 @@ class Worker final : public TransportNetwork,
     uint64_t packets_relayed_out = 0;  // packet copies handed to other workers
     uint64_t packets_relayed_in = 0;   // packets other workers handed to this one
     size_t mirrored_producers = 0;     // other workers' producers mirrored here now
+    uint64_t ice_path_switches = 0;    // transports whose selected address moved (re-nomination)
   };
 
   // Binds the socket (so its address is known before Start()).
@@ -142,6 +143,7 @@ class Worker final : public TransportNetwork,
   void RouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   void UnrouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   DropCounters& drops() override { return drops_; }
+  void CountPathSwitch() override { ++path_switches_; }
 
   // transport::UdpSocket::Receiver
   void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
@@ -219,6 +221,7 @@ class Worker final : public TransportNetwork,
   uint64_t next_producer_id_ = 1;
   uint64_t packets_relayed_out_ = 0;
   uint64_t packets_relayed_in_ = 0;
+  uint64_t path_switches_ = 0;
   // Worker thread only: metrics state.
   Room::Counters closed_rooms_;  // totals of rooms already removed
   transport::Timestamp timer_due_{};

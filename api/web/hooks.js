@@ -22,6 +22,25 @@ async function selectedLocalCandidateType(pc, field = 'candidateType') {
   return local ? local[field] || '' : '';
 }
 
+// The selected pair of `pc` as {local, remote}: each {type, protocol, relayProtocol, tcpType,
+// address, port} from getStats, or null before a pair is selected.
+async function selectedPair(pc) {
+  if (!pc) return null;
+  const report = await pc.getStats();
+  let pairId = '';
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  const pair = pairId ? report.get(pairId) : null;
+  if (!pair) return null;
+  const describe = (c) => (c ? {
+    type: c.candidateType, protocol: c.protocol, relayProtocol: c.relayProtocol || '',
+    tcpType: c.tcpType || '', address: c.address, port: c.port,
+  } : null);
+  return { local: describe(report.get(pair.localCandidateId)),
+    remote: describe(report.get(pair.remoteCandidateId)) };
+}
+
 export function installTestHooks() {
   window.switchyard = {
     // How each PeerConnection reaches the server: {publisher, subscriber} local candidate types.
@@ -33,6 +52,11 @@ export function installTestHooks() {
     relayProtocols: async () => ({
       publisher: await selectedLocalCandidateType(session && session.publisherPc, 'relayProtocol'),
       subscriber: await selectedLocalCandidateType(session && session.subscriberPc, 'relayProtocol'),
+    }),
+    // Both PeerConnections' selected pairs (see selectedPair).
+    selectedPairs: async () => ({
+      publisher: await selectedPair(session && session.publisherPc),
+      subscriber: await selectedPair(session && session.subscriberPc),
     }),
     iceServerUrls: () => (session ? session.iceServers.flatMap((s) => s.urls) : []),
     // The publisher PeerConnection's gathered candidates: [{type, address, port, protocol}].

@@ -10,11 +10,18 @@
 //   SWITCHYARD_NAT_TOPOLOGY=symmetric  a new random port per destination (masquerade random):
 //                                      the pages use only relay candidates (relay=1), i.e.
 //                                      they reach the SFU through the embedded TURN server;
+//   SWITCHYARD_NAT_TOPOLOGY=rebind     the cone NAT; once media flows, the NAT gives the
+//                                      client's UDP a new outside address
+//                                      (SWITCHYARD_NAT_REBIND runs that): media must flow again
+//                                      both ways, the server now sending to the new address;
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked  the firewall drops all UDP from the inside: with no
-//                                      switch at all the pages end up on TURN over TCP.
+//                                      switch at all the pages connect over ICE-TCP (RFC 6544)
+//                                      to the server's passive TCP candidate;
+//   SWITCHYARD_NAT_TOPOLOGY=udp-blocked-relay  the same firewall with relay=1: TURN over TCP.
 // SWITCHYARD_NAT_PUBLIC_IP is the NAT's outside address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
 import { Harness, hook, mediaFlows, waitFor, waitForRoster } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
@@ -34,7 +41,8 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
   withLogs(async () => {
     const room = `nat-${topology}-${Math.random().toString(36).slice(2, 8)}`;
     const started = Date.now();
-    const query = topology === 'symmetric' ? { relay: '1' } : {};
+    const relayed = topology === 'symmetric' || topology === 'udp-blocked-relay';
+    const query = relayed ? { relay: '1' } : {};
     for (const name of kNames) await harness.openPage(name, room, query);
     const ids = {};
     for (const name of kNames) {
@@ -51,22 +59,63 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
     const connectMs = Date.now() - started;
     // Direct through the cone NAT: the pair's local side is the NAT's mapping of the page's
     // socket, which Chromium calls srflx (matched with what our STUN service told it) or prflx
-    // (when our ICE response arrived first); through the relay otherwise.
-    const expected = topology === 'cone' ? ['srflx', 'prflx'] : ['relay'];
+    // (when our ICE response arrived first). Over ICE-TCP it is the page's active TCP
+    // candidate (host, or prflx as the server saw it through the NAT) paired with our passive
+    // one. Through the relay otherwise.
     const selected = [];
     for (const name of kNames) {
-      const types = await hook(pages[name], () => window.switchyard.candidateTypes());
+      const pairs = await hook(pages[name], () => window.switchyard.selectedPairs());
+      log(`${name}'s selected pairs: ${JSON.stringify(pairs)}`);
       for (const pc of ['publisher', 'subscriber']) {
-        assert.ok(expected.includes(types[pc]), `${name}'s ${pc} selected ${types[pc]}`);
-        selected.push(types[pc]);
+        const { local, remote } = pairs[pc];
+        const what = `${name}'s ${pc} selected ${JSON.stringify(pairs[pc])}`;
+        if (relayed) {
+          assert.equal(local.type, 'relay', what);
+          // Behind the symmetric NAT both TURN transports work and Chromium may pick either.
+          const protocols = topology === 'udp-blocked-relay' ? ['tcp'] : ['udp', 'tcp'];
+          assert.ok(protocols.includes(local.relayProtocol), what);
+        } else if (topology === 'udp-blocked') {
+          assert.equal(local.protocol, 'tcp', what);
+          assert.ok(['host', 'prflx'].includes(local.type), what);
+          assert.equal(remote.protocol, 'tcp', what);
+          assert.equal(remote.tcpType, 'passive', what);
+        } else {
+          assert.ok(['srflx', 'prflx'].includes(local.type), what);
+          assert.equal(local.protocol, 'udp', what);
+        }
+        selected.push(`${local.type}/${local.relayProtocol || local.protocol}`);
       }
     }
-    if (topology === 'udp-blocked') {
+    if (topology === 'rebind') {
+      // Mid-call the client's public address changes. Both pages must decode each other again:
+      // the server has to notice the new address from the pages' checks and send there.
+      const rebindIp = process.env.SWITCHYARD_NAT_REBIND_IP;
+      // Summed over workers: lines 'switchyard_ice_path_switches_total{worker="0"} 2'.
+      const switches = async () => {
+        const text = (await harness.request('GET', '/metrics')).text;
+        return [...text.matchAll(/^switchyard_ice_path_switches_total\{[^}]*\} (\d+)$/gm)]
+          .reduce((sum, match) => sum + Number(match[1]), 0);
+      };
+      const before = await switches();
+      log(`rebinding the NAT to ${rebindIp}`);
+      execSync(process.env.SWITCHYARD_NAT_REBIND, { stdio: 'inherit', shell: '/bin/bash' });
+      const rebound = Date.now();
+      // Each page's two PeerConnections: four transports move to the new address.
+      await waitFor('the server to move all four transports to the new address', async () => {
+        const now = await switches();
+        return { ok: now - before >= 4, switches: now - before };
+      }, kMediaTimeoutMs, 100);
+      const switchedMs = Date.now() - rebound;
+      // Frames decoded now come over the new mapping only: the old one is gone.
       for (const name of kNames) {
-        const protocols = await hook(pages[name], () => window.switchyard.relayProtocols());
-        assert.deepEqual(protocols, { publisher: 'tcp', subscriber: 'tcp' },
-            `${name} reaches TURN over TCP`);
+        const other = kNames.find((n) => n !== name);
+        const result = await waitFor(`${name} to decode ${other} again after the rebinding`,
+            () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
+        log(`${name} receives after the rebinding: ${JSON.stringify(result.detail)}`);
       }
+      console.log(`e2e: rebind: the server sent to the new address ${switchedMs} ms after the ` +
+          `NAT moved the pages to ${rebindIp}; both decoding again ${Date.now() - rebound} ms ` +
+          `after (including two 1.5 s measurement windows)`);
     }
     if (topology === 'cone') {
       const candidates = await hook(pages.A, () => window.switchyard.localCandidates());

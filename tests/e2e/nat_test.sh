@@ -3,14 +3,19 @@
 # else is touched): a "public" namespace with the server on 10.99.<n>.1, a NAT router
 # namespace (10.99.<n>.254 outside, 192.168.<n>.1 inside, nftables masquerade) and a client
 # namespace (192.168.<n>.2, default route through the NAT) where node runs nat.test.mjs and its
-# headless Chromium. Two topologies, one after the other:
-#   cone         masquerade persistent: one mapping per inside address and port;
-#   symmetric    masquerade random: a random outside port per connection;
-#   udp-blocked  the cone NAT plus a firewall dropping every UDP packet from the inside.
-# Needs root (ip netns, nft). Usage: nat_test.sh   (env: SWITCHYARD_BIN, SWITCHYARD_WEB_DIR)
+# headless Chromium. The topologies, one after the other:
+#   cone               masquerade persistent: one mapping per inside address and port;
+#   rebind             the cone NAT, then mid-call the NAT moves the client's UDP flows to a
+#                      new outside address (SNAT to a second IP, UDP conntrack entries dropped):
+#                      the client's public address changes under a running call;
+#   symmetric          masquerade random: a random outside port per connection;
+#   udp-blocked        the cone NAT plus a firewall dropping every UDP packet from the inside;
+#   udp-blocked-relay  the same with the pages forced onto the TURN relay.
+# Needs root (ip netns, nft, conntrack). Usage: nat_test.sh [topology...]
+# (env: SWITCHYARD_BIN, SWITCHYARD_WEB_DIR)
 set -euo pipefail
 cd "$(dirname "$0")"
-for tool in ip nft node; do
+for tool in ip nft conntrack node; do
   command -v "$tool" >/dev/null || { echo "$tool missing (deploy/install-deps --test)" >&2; exit 1; }
 done
 
@@ -52,7 +57,7 @@ table ip nat {
   }
 }
 NFT
-  if [[ $1 == udp-blocked ]]; then
+  if [[ $1 == udp-blocked* ]]; then
     ip netns exec "$nat" nft -f - <<NFT
 table ip filter {
   chain forward {
@@ -64,11 +69,24 @@ NFT
   fi
 }
 
+# Run by nat.test.mjs (rebind) mid-call: UDP from the inside leaves from a second outside
+# address from now on, and the UDP mappings made so far are forgotten, as when a NAT reboots or
+# a carrier moves a client to another public address. TCP (the signaling WebSocket) is left
+# alone.
+rebind="ip -n $nat addr add 10.99.$n.253/24 dev np$$ && \
+ip netns exec $nat nft insert rule ip nat postrouting oifname np$$ meta l4proto udp snat to 10.99.$n.253 && \
+ip netns exec $nat conntrack -D -p udp >/dev/null 2>&1; true"
+
 status=0
-for topology in cone symmetric udp-blocked; do
+topologies=("$@")
+if [[ ${#topologies[@]} -eq 0 ]]; then
+  topologies=(cone rebind symmetric udp-blocked udp-blocked-relay)
+fi
+for topology in "${topologies[@]}"; do
   build "$topology"
   if ! ip netns exec "$cli" env SWITCHYARD_SERVER_NETNS="$pub" SWITCHYARD_SERVER_ADDRESS="10.99.$n.1" \
       SWITCHYARD_NAT_TOPOLOGY="$topology" SWITCHYARD_NAT_PUBLIC_IP="10.99.$n.254" \
+      SWITCHYARD_NAT_REBIND="$rebind" SWITCHYARD_NAT_REBIND_IP="10.99.$n.253" \
       node --test nat.test.mjs; then
     status=1
   fi

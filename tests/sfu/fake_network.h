@@ -82,6 +82,8 @@ class FakeNetwork final : public TransportNetwork {
   void RouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   void UnrouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   DropCounters& drops() override { return drops_; }
+  void CountPathSwitch() override { ++path_switches_; }
+  uint64_t path_switches() const { return path_switches_; }
 
   size_t registered_ufrags() const { return router_.ufrag_count(); }
   size_t routed_addresses() const { return router_.address_count(); }
@@ -96,6 +98,7 @@ class FakeNetwork final : public TransportNetwork {
   absl::flat_hash_map<transport::SocketAddress, uint64_t, transport::SocketAddressHash>
       delivered_;
   uint64_t undeliverable_ = 0;
+  uint64_t path_switches_ = 0;
   std::vector<TestPeer*> peers_;
   absl::flat_hash_map<TestPeer*, transport::SocketAddress> peer_addresses_;
   DropCounters drops_;

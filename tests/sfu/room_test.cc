@@ -290,10 +290,12 @@ TEST_F(RoomTest, NominationFromANewAddressMovesMediaThere) {
   SendVideoFrame(alice, /*keyframe=*/false);
   EXPECT_EQ(worker_.network().undeliverable(), 1u);
   EXPECT_EQ(bob.subscriber->ReceivedRtpFor(video_ssrc).size(), 1u);
+  EXPECT_EQ(worker_.network().path_switches(), 0u);  // first nominations are no switches
 
   // Nomination switches the selected pair (RFC 8445 §7.3.1.5: the latest nomination wins).
   bob.subscriber->SendBindingRequest(/*use_candidate=*/true);
   worker_.Pump();
+  EXPECT_EQ(worker_.network().path_switches(), 1u);
   Participant* bob_participant = room().FindParticipant("bob");
   ASSERT_NE(bob_participant, nullptr);
   EXPECT_EQ(bob_participant->subscriber().transport()->selected_address(), new_address);
