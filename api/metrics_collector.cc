@@ -138,6 +138,9 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
       "switchyard_ice_path_switches_total",
       "Transports whose selected address moved to another (the client's network or NAT "
       "mapping changed and its checks nominated the new address).");
+  auto& ice_restarts = w.Counter("switchyard_ice_restarts_total",
+                                 "ICE restarts (RFC 8445 §9) of WebRTC transports, from either "
+                                 "side (a client whose path was lost).");
   auto& tcp_connections = w.Gauge("switchyard_ice_tcp_connections",
                                   "Open ICE-TCP connections (RFC 6544) on the worker.");
   auto& tcp_frames = w.Counter("switchyard_ice_tcp_frames_total",
@@ -168,6 +171,7 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
               s.ice_tcp.oversized_drops);
     drops.Add({{"worker", index}, {"reason", "ice_tcp_send_failed"}}, s.ice_tcp.send_drops);
     path_switches.Add(labels, s.ice_path_switches);
+    ice_restarts.Add(labels, s.ice_restarts);
     tcp_connections.Add(labels, uint64_t{s.ice_tcp_connections});
     tcp_frames.Add({{"worker", index}, {"direction", "in"}}, s.ice_tcp.frames_received);
     tcp_frames.Add({{"worker", index}, {"direction", "out"}}, s.ice_tcp.frames_sent);

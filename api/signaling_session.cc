@@ -194,6 +194,10 @@ void SignalingSession::OnMessage(const std::string& text) {
       participant_->UpdateSubscription(update.track_id(), *preference, update.pinned());
       return;
     }
+    case ClientMessage::kRestartIce:
+      if (!participant_) return SendError("not_joined", "join a room first");
+      participant_->RestartSubscriberIce();
+      return;
     case ClientMessage::kLeave:
       if (participant_) {
         context_.rooms.Leave(participant_->participant_id());

@@ -97,6 +97,9 @@ absl::StatusOr<Publisher::OfferResult> Publisher::HandleOffer(const std::string&
 absl::StatusOr<Publisher::OfferResult> Publisher::NegotiateOffer(
     const rtc::SessionDescription& offer_description) {
   const rtc::SessionDescription* offer = &offer_description;
+  // A re-offer under new ICE credentials is the browser restarting ICE: our answer carries new
+  // ones too.
+  RestartIceIfRemoteChanged(*offer, *transport_);
   rtc::AnswerOptions options;
   options.ice_ufrag = transport_->local_ice_credentials().ufrag;
   options.ice_pwd = transport_->local_ice_credentials().pwd;

@@ -281,6 +281,14 @@ void Room::HandleSubscribeAnswer(const std::string& participant_id, const std::s
   }
 }
 
+void Room::HandleRestartSubscriberIce(const std::string& participant_id) {
+  Participant* p = FindParticipant(participant_id);
+  if (p == nullptr) return;
+  if (auto status = p->subscriber().RestartIce(); !status.ok()) {
+    p->observer().OnError("bad_message", std::string(status.message()));
+  }
+}
+
 void Room::HandleUpdateSubscription(const std::string& participant_id,
                                     const std::string& track_id,
                                     const LayerPreference& preference, bool pinned) {

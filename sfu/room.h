@@ -65,6 +65,8 @@ class Room {
   void SetSubscriptionsEnabled(const std::string& participant_id,
                                const std::vector<std::string>& track_ids, bool enabled);
   void SetPermission(const std::string& participant_id, const ParticipantPermission& permission);
+  // The participant's subscriber connection restarts ICE (its network changed).
+  void HandleRestartSubscriberIce(const std::string& participant_id);
   void HandleUpdateSubscription(const std::string& participant_id, const std::string& track_id,
                                 const LayerPreference& preference, bool pinned);
   // Leaves (explicitly, by closed signaling, or because its transport died). `reason` empty

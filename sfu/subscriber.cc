@@ -348,6 +348,17 @@ absl::Status Subscriber::HandleAnswer(const std::string& sdp) {
   return absl::OkStatus();
 }
 
+absl::Status Subscriber::RestartIce() {
+  if (closed_) return absl::FailedPreconditionError("participant closed");
+  if (mode_ == Mode::kAnswer) {
+    return absl::FailedPreconditionError("a WHEP viewer restarts ICE with a new offer");
+  }
+  if (!transport_) return absl::OkStatus();
+  transport_->RestartIce();
+  ScheduleOffer();
+  return absl::OkStatus();
+}
+
 void Subscriber::ScheduleOffer() {
   if (mode_ == Mode::kAnswer) return;  // WHEP: the viewer's single offer fixed the lines
   if (offer_outstanding_) {

@@ -75,6 +75,10 @@ class Subscriber final : public WebRtcTransport::Listener, public ConsumerSink {
     return !disabled_tracks_.contains(track_id);
   }
   absl::Status HandleAnswer(const std::string& sdp);
+  // kOffer: ICE restart (RFC 8445 §9) from our side, asked for by the client whose network
+  // changed: new credentials and a new offer carrying them; media stays on the old path until
+  // the browser's checks nominate a new one. Nothing to do before the first offer.
+  absl::Status RestartIce();
   // kAnswer only, once: the viewer's offer. `source_tracks` are the source's producers now;
   // each line's codecs are narrowed to what its future track sends (when there is one).
   // Returns our answer; the caller then Subscribe()s the source's producers.

@@ -34,19 +34,40 @@ absl::Status WebRtcTransport::SetRemoteParameters(const transport::IceCredential
                                                   const std::string& fingerprint_value,
                                                   transport::DtlsRole role) {
   if (dtls_started_) {
-    // Renegotiation on the same transport: a changed ufrag would be an ICE restart (RFC 8445
-    // §9), which this server does not support yet; say so instead of silently breaking.
-    if (remote_ice.ufrag != remote_ice_.ufrag) {
-      return absl::UnimplementedError("ICE restart (changed ice-ufrag) is not supported");
+    if (fingerprint_value != remote_fingerprint_) {
+      return absl::UnimplementedError(
+          "a changed DTLS fingerprint (a new DTLS session) needs a new connection");
     }
+    if (remote_ice.ufrag == remote_ice_.ufrag) {
+      if (remote_ice.pwd != remote_ice_.pwd) {
+        return absl::InvalidArgumentError("ice-pwd changed without a new ice-ufrag");
+      }
+      return absl::OkStatus();
+    }
+    // ICE restart (RFC 8445 §9). The peer started it when we did not.
+    if (!local_restart_pending_) RestartIce();
+    local_restart_pending_ = false;
+    remote_ice_ = remote_ice;
+    ice_.SetRemoteCredentials(remote_ice);
     return absl::OkStatus();
   }
   remote_ice_ = remote_ice;
+  remote_fingerprint_ = fingerprint_value;
   ice_.SetRemoteCredentials(remote_ice);
   absl::Status status = dtls_.Start(role, fingerprint_algorithm, fingerprint_value);
   if (!status.ok()) return status;
   dtls_started_ = true;
   return absl::OkStatus();
+}
+
+void WebRtcTransport::RestartIce() {
+  if (!dtls_started_ || closed_) return;
+  network_.UnregisterUfrag(ice_.local_credentials().ufrag, this);
+  ice_.Restart(transport::GenerateIceCredentials());
+  network_.RegisterUfrag(ice_.local_credentials().ufrag, this);
+  local_restart_pending_ = true;
+  ++ice_restarts_;
+  network_.CountIceRestart();
 }
 
 void WebRtcTransport::OnStun(const transport::StunMessage& message, const SocketAddress& from) {
@@ -198,15 +219,30 @@ void WebRtcTransport::SetClosed(const std::string& reason) {
   listener_.OnTransportClosed(*this, reason);
 }
 
+namespace {
+
+// The section whose transport parameters count (BUNDLE: the first accepted one).
+const rtc::MediaSection* TransportSection(const rtc::SessionDescription& description) {
+  for (const auto& section : description.media) {
+    if (!section.IsRejected()) return &section;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void RestartIceIfRemoteChanged(const rtc::SessionDescription& offer, WebRtcTransport& transport) {
+  const rtc::MediaSection* first = TransportSection(offer);
+  if (first == nullptr) return;
+  transport::IceCredentials ice;
+  ice.ufrag = std::string(offer.IceUfragFor(*first));
+  ice.pwd = std::string(offer.IcePwdFor(*first));
+  if (!ice.ufrag.empty() && transport.IsIceRestart(ice)) transport.RestartIce();
+}
+
 absl::Status ApplyRemoteDescription(const rtc::SessionDescription& description,
                                     WebRtcTransport& transport) {
-  const rtc::MediaSection* first = nullptr;
-  for (const auto& section : description.media) {
-    if (!section.IsRejected()) {
-      first = &section;
-      break;
-    }
-  }
+  const rtc::MediaSection* first = TransportSection(description);
   if (first == nullptr) return absl::InvalidArgumentError("no accepted media section");
   transport::IceCredentials ice;
   ice.ufrag = std::string(description.IceUfragFor(*first));

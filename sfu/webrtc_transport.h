@@ -40,6 +40,8 @@ class TransportNetwork {
   // A connected transport's selected address moved to another one (a new nomination: the
   // peer's network or NAT mapping changed). For metrics.
   virtual void CountPathSwitch() {}
+  // A transport restarted ICE (RFC 8445 §9), from either side. For metrics.
+  virtual void CountIceRestart() {}
 };
 
 // One WebRTC transport = one browser PeerConnection's bundled ICE-lite + DTLS + SRTP session.
@@ -68,12 +70,27 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   WebRtcTransport& operator=(const WebRtcTransport&) = delete;
 
   const transport::IceCredentials& local_ice_credentials() const;
-  // From the peer's SDP. Starts DTLS in `role` on first call; later calls (renegotiation)
-  // only verify nothing changed that would need an ICE restart.
+  // From the peer's SDP. Starts DTLS in `role` on first call. Later calls (renegotiation)
+  // with a changed ice-ufrag are an ICE restart (RFC 8445 §9): when we did not restart first
+  // (RestartIce, for our own offer), the peer did in its offer and we restart now, so read
+  // local_ice_credentials() for the answer after this call, or use
+  // RestartIceIfRemoteChanged() before building it. DTLS and SRTP carry on unchanged: a
+  // changed fingerprint (a new DTLS session) is refused.
   absl::Status SetRemoteParameters(const transport::IceCredentials& remote_ice,
                                    const std::string& fingerprint_algorithm,
                                    const std::string& fingerprint_value,
                                    transport::DtlsRole role);
+
+  // Starts an ICE restart from our side (before sending an offer with the new credentials):
+  // new local ufrag/pwd, the old ufrag no longer routes here. Media stays on the selected
+  // address until a check under the new credentials nominates. No-op before the first
+  // SetRemoteParameters.
+  void RestartIce();
+  // True when `remote` (from a new description of the peer) means an ICE restart.
+  bool IsIceRestart(const transport::IceCredentials& remote) const {
+    return dtls_started_ && remote.ufrag != remote_ice_.ufrag;
+  }
+  uint32_t ice_restarts() const { return ice_restarts_; }
 
   void OnStun(const transport::StunMessage& message, const transport::SocketAddress& from);
   void OnDtls(std::span<const uint8_t> datagram, const transport::SocketAddress& from);
@@ -119,6 +136,10 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   transport::DtlsTransport dtls_;
   std::unique_ptr<transport::SrtpTransform> srtp_;
   bool dtls_started_ = false;
+  // RestartIce() ran and the peer's description with its new credentials has not come yet.
+  bool local_restart_pending_ = false;
+  uint32_t ice_restarts_ = 0;
+  std::string remote_fingerprint_;
   // Set by the first authenticated SRTP/SRTCP packet from the peer, which proves it finished
   // the DTLS handshake: the SSL object is freed then (DtlsTransport::ReleaseHandshakeState).
   bool dtls_released_ = false;
@@ -135,6 +156,11 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
 // to `transport`.
 absl::Status ApplyRemoteDescription(const rtc::SessionDescription& description,
                                     WebRtcTransport& transport);
+
+// For an offer from the peer: when its credentials differ from the ones in use (the peer
+// restarts ICE), restarts ours first so the answer we build carries new ones (RFC 8445 §9:
+// both sides change their credentials). Call before building the answer.
+void RestartIceIfRemoteChanged(const rtc::SessionDescription& offer, WebRtcTransport& transport);
 
 }  // namespace switchyard::sfu
 

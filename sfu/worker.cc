@@ -269,6 +269,7 @@ Worker::Stats Worker::CollectStats() const {
   stats.packets_relayed_in = packets_relayed_in_;
   stats.mirrored_producers = mirrors_.size();
   stats.ice_path_switches = path_switches_;
+  stats.ice_restarts = ice_restarts_;
   for (size_t i = 0; i < stats.drops.size(); ++i) {
     stats.drops[i] = drops_.Get(static_cast<DropReason>(i));
   }

@@ -90,6 +90,7 @@ class Worker final : public TransportNetwork,
     uint64_t packets_relayed_in = 0;   // packets other workers handed to this one
     size_t mirrored_producers = 0;     // other workers' producers mirrored here now
     uint64_t ice_path_switches = 0;    // transports whose selected address moved (re-nomination)
+    uint64_t ice_restarts = 0;         // ICE restarts (RFC 8445 §9) from either side
   };
 
   // Binds the socket (so its address is known before Start()).
@@ -144,6 +145,7 @@ class Worker final : public TransportNetwork,
   void UnrouteAddress(const transport::SocketAddress& address, WebRtcTransport* t) override;
   DropCounters& drops() override { return drops_; }
   void CountPathSwitch() override { ++path_switches_; }
+  void CountIceRestart() override { ++ice_restarts_; }
 
   // transport::UdpSocket::Receiver
   void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
@@ -222,6 +224,7 @@ class Worker final : public TransportNetwork,
   uint64_t packets_relayed_out_ = 0;
   uint64_t packets_relayed_in_ = 0;
   uint64_t path_switches_ = 0;
+  uint64_t ice_restarts_ = 0;
   // Worker thread only: metrics state.
   Room::Counters closed_rooms_;  // totals of rooms already removed
   transport::Timestamp timer_due_{};

@@ -27,6 +27,12 @@ void ParticipantHandle::SubscribeAnswer(std::string sdp) {
   });
 }
 
+void ParticipantHandle::RestartSubscriberIce() {
+  worker_.Post([&worker = worker_, room = room_, id = participant_id_] {
+    if (Room* r = worker.FindRoom(room)) r->HandleRestartSubscriberIce(id);
+  });
+}
+
 void ParticipantHandle::UpdateSubscription(std::string track_id, LayerPreference preference,
                                            bool pinned) {
   worker_.Post([&worker = worker_, room = room_, id = participant_id_,

@@ -27,6 +27,8 @@ class ParticipantHandle {
   void PublishOffer(std::string sdp);
   void SubscribeAnswer(std::string sdp);
   void UpdateSubscription(std::string track_id, LayerPreference preference, bool pinned);
+  // ICE restart of the subscriber connection: a subscribe offer with new credentials follows.
+  void RestartSubscriberIce();
   // kWhep: the viewer's offer; the answer comes through OnSubscribeAnswer.
   void SubscribeOffer(std::string sdp);
   // Mutes or unmutes one of this participant's published tracks for every subscriber (on

@@ -91,6 +91,12 @@ IceLiteAgent::IceLiteAgent(const Clock& clock, IceCredentials local, Duration co
 
 void IceLiteAgent::SetRemoteCredentials(IceCredentials remote) { remote_ = std::move(remote); }
 
+void IceLiteAgent::Restart(IceCredentials local) {
+  local_ = std::move(local);
+  remote_.reset();
+  last_consent_ = clock_.Now();
+}
+
 IceLiteAgent::Outcome IceLiteAgent::Drop(IceDropReason reason) {
   ++drop_counts_[static_cast<size_t>(reason)];
   Outcome outcome;

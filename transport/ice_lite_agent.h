@@ -81,6 +81,12 @@ class IceLiteAgent {
   // equal remote.ufrag. Before it is set any remote part is accepted (a check may race the
   // answer). The remote pwd is unused by a lite agent, which never sends checks.
   void SetRemoteCredentials(IceCredentials remote);
+  // ICE restart (RFC 8445 §9): new local credentials, the remote ones unknown until the peer's
+  // new description arrives (SetRemoteCredentials; checks with any remote ufrag are accepted
+  // meanwhile). The selected address stays, so media keeps flowing on the old pair until a
+  // check under the new credentials nominates (RFC 8445 §9 asks for exactly that), and the
+  // consent timeout restarts. A closed agent stays closed.
+  void Restart(IceCredentials local);
 
   struct Outcome {
     size_t response_size = 0;              // bytes written to `response`; 0 when dropped

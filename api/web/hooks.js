@@ -2,6 +2,7 @@
 
 import { join, leave } from './call.js';
 import { dataMessagesSnapshot, sendData } from './data.js';
+import { restartPublisherIce, restartSubscriberIce } from './ice_restart.js';
 import { session, sessionRecord } from './session.js';
 import { collectPublisherBandwidth, collectPublisherStats, collectStats } from './stats.js';
 import { clearPreference, ownerOfTrack, setPreference } from './subscriptions.js';
@@ -53,6 +54,27 @@ export function installTestHooks() {
       publisher: await selectedLocalCandidateType(session && session.publisherPc, 'relayProtocol'),
       subscriber: await selectedLocalCandidateType(session && session.subscriberPc, 'relayProtocol'),
     }),
+    // Restarts ICE on both PeerConnections now, as a lost path would (ice_restart.js).
+    restartIce: async () => {
+      await restartPublisherIce(session);
+      restartSubscriberIce(session);
+    },
+    // Each PeerConnection's ICE state and local ufrag (RTCTransportStats), which an ICE
+    // restart changes: {publisher: {state, ufrag}, subscriber: ...}.
+    iceTransports: async () => {
+      const describe = async (pc) => {
+        if (!pc) return null;
+        let ufrag = '';
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === 'transport') ufrag = s.iceLocalUsernameFragment || '';
+        });
+        return { state: pc.iceConnectionState, ufrag };
+      };
+      return { publisher: await describe(session && session.publisherPc),
+        subscriber: await describe(session && session.subscriberPc) };
+    },
+    // ICE restarts this page started (both PeerConnections).
+    iceRestarts: () => (session ? session.iceRestarts || 0 : 0),
     // Both PeerConnections' selected pairs (see selectedPair).
     selectedPairs: async () => ({
       publisher: await selectedPair(session && session.publisherPc),

@@ -2,6 +2,7 @@
 // publishAnswer). Video goes out as three simulcast layers unless simulcast=0.
 
 import { options, rtcConfiguration } from './config.js';
+import { restartPublisherIce, watchIce } from './ice_restart.js';
 import { session } from './session.js';
 import { send } from './signaling.js';
 import { renderStatus } from './view.js';
@@ -24,6 +25,9 @@ export async function publish(current) {
     console.info('switchyard: publisher', pc.connectionState);
     renderStatus();
   };
+  watchIce(current, pc, () => {
+    restartPublisherIce(current).catch((e) => console.warn('switchyard: ICE restart failed:', e));
+  });
   // Audio first so the m-line order is stable (mid 0 audio, mid 1 video).
   const ordered = [...tracks].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'audio' ? -1 : 1));
   for (const track of ordered) {

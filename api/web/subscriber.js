@@ -2,6 +2,7 @@
 // (subscribeOffer -> subscribeAnswer). Each remote stream's id is its participant's id.
 
 import { rtcConfiguration } from './config.js';
+import { restartSubscriberIce, watchIce } from './ice_restart.js';
 import { attachTrack, detachTrack, upsertParticipant } from './participants.js';
 import { session } from './session.js';
 import { send } from './signaling.js';
@@ -14,6 +15,7 @@ export function createSubscriber(current) {
     console.info('switchyard: subscriber', pc.connectionState);
     renderStatus();
   };
+  watchIce(current, pc, () => restartSubscriberIce(current));
   pc.ontrack = (event) => {
     if (session !== current) return;
     const stream = event.streams[0];

@@ -14,6 +14,8 @@
 //                                      client's UDP a new outside address
 //                                      (SWITCHYARD_NAT_REBIND runs that): media must flow again
 //                                      both ways, the server now sending to the new address;
+//                                      then page A restarts ICE on both its connections (what
+//                                      a page whose own network changed does) and media goes on;
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked  the firewall drops all UDP from the inside: with no
 //                                      switch at all the pages connect over ICE-TCP (RFC 6544)
 //                                      to the server's passive TCP candidate;
@@ -28,6 +30,12 @@ const kMediaTimeoutMs = 40_000;
 const kNames = ['A', 'B'];
 const topology = process.env.SWITCHYARD_NAT_TOPOLOGY || 'cone';
 const natIp = process.env.SWITCHYARD_NAT_PUBLIC_IP || '';
+
+// A counter summed over workers: lines 'name{worker="0"} 2'.
+function metricSum(text, name) {
+  return [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))]
+    .reduce((sum, match) => sum + Number(match[1]), 0);
+}
 
 const harness = new Harness();
 const pages = harness.pages;
@@ -90,12 +98,8 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
       // Mid-call the client's public address changes. Both pages must decode each other again:
       // the server has to notice the new address from the pages' checks and send there.
       const rebindIp = process.env.SWITCHYARD_NAT_REBIND_IP;
-      // Summed over workers: lines 'switchyard_ice_path_switches_total{worker="0"} 2'.
-      const switches = async () => {
-        const text = (await harness.request('GET', '/metrics')).text;
-        return [...text.matchAll(/^switchyard_ice_path_switches_total\{[^}]*\} (\d+)$/gm)]
-          .reduce((sum, match) => sum + Number(match[1]), 0);
-      };
+      const switches = async () => metricSum(
+          (await harness.request('GET', '/metrics')).text, 'switchyard_ice_path_switches_total');
       const before = await switches();
       log(`rebinding the NAT to ${rebindIp}`);
       execSync(process.env.SWITCHYARD_NAT_REBIND, { stdio: 'inherit', shell: '/bin/bash' });
@@ -116,6 +120,31 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
       console.log(`e2e: rebind: the server sent to the new address ${switchedMs} ms after the ` +
           `NAT moved the pages to ${rebindIp}; both decoding again ${Date.now() - rebound} ms ` +
           `after (including two 1.5 s measurement windows)`);
+
+      // What a page does when its own network changes: an ICE restart (RFC 8445 §9) on both
+      // PeerConnections, new credentials on both sides, DTLS and media carrying on.
+      const restarts = async () => metricSum(
+          (await harness.request('GET', '/metrics')).text, 'switchyard_ice_restarts_total');
+      const restartsBefore = await restarts();
+      const ufragsBefore = await hook(pages.A, () => window.switchyard.iceTransports());
+      const restartAt = Date.now();
+      await hook(pages.A, () => window.switchyard.restartIce());
+      await waitFor('A\'s PeerConnections to connect under new ICE credentials', async () => {
+        const now = await hook(pages.A, () => window.switchyard.iceTransports());
+        const done = ['publisher', 'subscriber'].every((pc) =>
+          now[pc].ufrag && now[pc].ufrag !== ufragsBefore[pc].ufrag &&
+          ['connected', 'completed'].includes(now[pc].state));
+        return { ok: done, now };
+      }, kMediaTimeoutMs, 100);
+      const restartedMs = Date.now() - restartAt;
+      assert.equal(await restarts() - restartsBefore, 2, 'the server restarted both transports');
+      for (const name of kNames) {
+        const other = kNames.find((n) => n !== name);
+        await waitFor(`${name} to decode ${other} after A's ICE restart`,
+            () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
+      }
+      console.log(`e2e: ICE restart: A's two PeerConnections connected under new credentials ` +
+          `${restartedMs} ms after restartIce; media flowing both ways`);
     }
     if (topology === 'cone') {
       const candidates = await hook(pages.A, () => window.switchyard.localCandidates());

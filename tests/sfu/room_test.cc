@@ -317,6 +317,114 @@ TEST_F(RoomTest, NominationFromANewAddressMovesMediaThere) {
   EXPECT_EQ(alice.publisher->CountReceivedPli(alice.publish.video_ssrc), 1u);
 }
 
+// The browser's network changed in a way its checks cannot fix under the old credentials: it
+// restarts ICE (RFC 8445 §9) with a publish re-offer under new ones. Our answer carries new
+// credentials too, media keeps flowing on the old path meanwhile, the old ufrag stops working,
+// and DTLS/SRTP carry on without a new handshake.
+TEST_F(RoomTest, PublisherIceRestartKeepsDtlsAndMovesToTheNewPath) {
+  Client& alice = Join("alice");
+  Publish(alice);
+  Client& bob = Join("bob");
+  Sync();
+  const uint32_t video_ssrc = ConsumerSsrc(bob, rtc::MediaKind::kVideo, alice);
+  StartVideo(alice);
+  ASSERT_EQ(bob.subscriber->ReceivedRtpFor(video_ssrc).size(), 1u);
+  const std::string old_server_ufrag = alice.publisher->remote_ice_credentials().ufrag;
+
+  alice.publisher->RestartIce();
+  room().HandlePublishOffer(alice.id, alice.publisher->CreatePublishOffer(alice.publish));
+  worker_.Pump();
+  const ObservedEvents events = alice.observer->Snapshot();
+  ASSERT_TRUE(events.errors.empty()) << events.errors.back().second;
+  ASSERT_EQ(events.publish_answers.size(), 2u);
+  auto answer = rtc::ParseSdp(events.publish_answers.back());
+  ASSERT_TRUE(answer.ok());
+  const std::string new_server_ufrag(answer->IceUfragFor(answer->media[0]));
+  EXPECT_NE(new_server_ufrag, old_server_ufrag);
+  // Until the browser applies the answer, media still flows on the old path.
+  SendVideoFrame(alice, /*keyframe=*/false);
+  EXPECT_EQ(bob.subscriber->ReceivedRtpFor(video_ssrc).size(), 2u);
+  ASSERT_TRUE(alice.publisher->SetPublishAnswer(events.publish_answers.back()).ok());
+  EXPECT_EQ(alice.publisher->remote_ice_credentials().ufrag, new_server_ufrag);
+
+  // The new session: checks under the new credentials from a new address nominate it.
+  const SocketAddress new_address = SocketAddress::FromIpv4(0x7F000170, 7000);
+  worker_.network().MovePeer(*alice.publisher, new_address);
+  const uint64_t accepted = alice.publisher->stats().stun_responses_accepted;
+  alice.publisher->SendBindingRequest(/*use_candidate=*/true);
+  worker_.Pump();
+  EXPECT_EQ(alice.publisher->stats().stun_responses_accepted, accepted + 1);
+  Participant* p = room().FindParticipant("alice");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->publisher().transport()->selected_address(), new_address);
+  EXPECT_EQ(p->publisher().transport()->ice_restarts(), 1u);
+  EXPECT_EQ(worker_.network().path_switches(), 1u);
+  SendVideoFrame(alice, /*keyframe=*/false);
+  EXPECT_EQ(bob.subscriber->ReceivedRtpFor(video_ssrc).size(), 3u);
+  // The PLI path back to alice uses the new address as well (same SRTP keys throughout).
+  worker_.clock().Advance(400ms);
+  alice.publisher->ClearReceived();
+  ASSERT_TRUE(bob.subscriber->SendPli(video_ssrc));
+  worker_.Pump();
+  EXPECT_EQ(alice.publisher->CountReceivedPli(alice.publish.video_ssrc), 1u);
+  EXPECT_EQ(alice.publisher->stats().srtp_errors, 0u);
+}
+
+// The subscriber connection is the server's offer, so the client asks (restart_ice) and the
+// server restarts: a new subscribe offer with new credentials; the browser answers with its new
+// ones and its checks under them nominate.
+TEST_F(RoomTest, SubscriberIceRestartOnRequestSendsAnOfferWithNewCredentials) {
+  Client& alice = Join("alice");
+  Publish(alice);
+  Client& bob = Join("bob");
+  Sync();
+  const uint32_t video_ssrc = ConsumerSsrc(bob, rtc::MediaKind::kVideo, alice);
+  StartVideo(alice);
+  const std::string old_server_ufrag = bob.subscriber->remote_ice_credentials().ufrag;
+  const size_t offers = bob.observer->Snapshot().subscribe_offers.size();
+
+  room().HandleRestartSubscriberIce("bob");
+  worker_.Pump();
+  const ObservedEvents events = bob.observer->Snapshot();
+  ASSERT_TRUE(events.errors.empty()) << events.errors.back().second;
+  ASSERT_EQ(events.subscribe_offers.size(), offers + 1);
+  auto offer = rtc::ParseSdp(events.subscribe_offers.back());
+  ASSERT_TRUE(offer.ok());
+  EXPECT_NE(std::string(offer->IceUfragFor(offer->media[0])), old_server_ufrag);
+  // The server's new ufrag routes before the answer is back; the old one no longer does.
+  bob.subscriber->RestartIce();
+  Sync();  // answers the offer (with bob's new credentials)
+  const SocketAddress new_address = SocketAddress::FromIpv4(0x7F000171, 7001);
+  worker_.network().MovePeer(*bob.subscriber, new_address);
+  bob.subscriber->SendBindingRequest(/*use_candidate=*/true);
+  worker_.Pump();
+  Participant* p = room().FindParticipant("bob");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->subscriber().transport()->selected_address(), new_address);
+  EXPECT_EQ(p->subscriber().transport()->ice_restarts(), 1u);
+  SendVideoFrame(alice, /*keyframe=*/false);
+  EXPECT_EQ(bob.subscriber->ReceivedRtpFor(video_ssrc).size(), 2u);
+  EXPECT_EQ(bob.subscriber->stats().srtp_errors, 0u);
+}
+
+// A re-offer that changes the DTLS fingerprint asks for a new DTLS session on a running
+// transport, which is refused with a clear error (ICE restart keeps DTLS).
+TEST_F(RoomTest, ReofferWithAnotherFingerprintIsRefused) {
+  Client& alice = Join("alice");
+  Publish(alice);
+  std::string offer = alice.publisher->CreatePublishOffer(alice.publish);
+  const size_t at = offer.find("a=fingerprint:sha-256 ");
+  ASSERT_NE(at, std::string::npos);
+  const size_t value = at + std::string("a=fingerprint:sha-256 ").size();
+  offer[value] = offer[value] == 'A' ? 'B' : 'A';
+  room().HandlePublishOffer(alice.id, offer);
+  worker_.Pump();
+  const ObservedEvents events = alice.observer->Snapshot();
+  ASSERT_EQ(events.errors.size(), 1u);
+  EXPECT_THAT(events.errors[0].second, ::testing::HasSubstr("fingerprint"));
+  EXPECT_TRUE(alice.publisher->connected());
+}
+
 }  // namespace
 }  // namespace switchyard::sfu::testing
 

@@ -253,9 +253,8 @@ absl::Status TestPeer::SetRemoteParameters(const transport::IceCredentials& remo
                                            const std::string& fingerprint_value,
                                            DtlsRole local_role) {
   if (remote_set_) {
-    if (remote_ice.ufrag != remote_ice_.ufrag) {
-      return absl::UnimplementedError("remote ICE ufrag changed (ICE restart)");
-    }
+    // New remote credentials: an ICE restart (RFC 8445 §9); DTLS carries on.
+    if (remote_ice.ufrag != remote_ice_.ufrag) remote_ice_ = remote_ice;
     return absl::OkStatus();
   }
   if (remote_ice.ufrag.empty() || remote_ice.pwd.empty()) {

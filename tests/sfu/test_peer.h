@@ -140,6 +140,10 @@ class TestPeer final : public transport::DtlsTransport::Observer {
 
   void SetSendFunction(SendFunction send) { send_ = std::move(send); }
   const transport::IceCredentials& ice_credentials() const { return local_ice_; }
+  // ICE restart from our side: new local credentials for the next offer or answer we make.
+  // Later checks use them (and the server's new ones once its description arrives).
+  void RestartIce() { local_ice_ = transport::GenerateIceCredentials(); }
+  const transport::IceCredentials& remote_ice_credentials() const { return remote_ice_; }
   const transport::Certificate& certificate() const { return certificate_; }
 
   // Signaling (publisher side): a sendonly offer as described by `options`, with our ICE
@@ -164,8 +168,8 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   // The active (sendonly) offered track of `kind` whose msid stream is `stream`, or nullptr.
   const OfferedTrack* FindOfferedTrack(rtc::MediaKind kind, const std::string& stream) const;
 
-  // The transport parameters without SDP. `local_role` is our DTLS role. Returns an error
-  // when the ICE ufrag changes after the first call (no ICE restart support).
+  // The transport parameters without SDP. `local_role` is our DTLS role. Later calls with a
+  // new ICE ufrag take the new credentials (ICE restart); DTLS is not restarted.
   absl::Status SetRemoteParameters(const transport::IceCredentials& remote_ice,
                                    const std::string& fingerprint_algorithm,
                                    const std::string& fingerprint_value,

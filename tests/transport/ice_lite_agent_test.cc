@@ -211,6 +211,32 @@ TEST_F(IceLiteAgentTest, AnyRemoteUfragAcceptedUntilRemoteCredentialsKnown) {
   EXPECT_FALSE(Send(Check{}, addr_a_).dropped);
 }
 
+// RFC 8445 §9: after a restart only the new credentials authenticate; the selected address
+// stays until a check under them nominates, and consent restarts its timeout.
+TEST_F(IceLiteAgentTest, RestartSwitchesCredentialsAndKeepsTheSelectedPathUntilRenominated) {
+  agent_.SetRemoteCredentials(IceCredentials{std::string(kRemoteUfrag), "x"});
+  ASSERT_TRUE(Send(Nominate(), addr_a_).selected_changed);
+  clock_.Advance(std::chrono::seconds(20));
+  agent_.Restart(IceCredentials{"newUfrag", "newPassword0123456789012"});
+  EXPECT_EQ(agent_.local_credentials().ufrag, "newUfrag");
+  EXPECT_FALSE(agent_.remote_credentials().has_value());
+  EXPECT_EQ(agent_.selected_address(), addr_a_);
+  EXPECT_EQ(agent_.state(), IceState::kConnected);
+  EXPECT_EQ(agent_.NextTimeout(), clock_.Now() + IceLiteAgent::kDefaultConsentTimeout);
+  // The old credentials no longer authenticate.
+  EXPECT_EQ(Send(Nominate(), addr_a_).dropped, IceDropReason::kUnknownUsername);
+  // The new ones do, with any remote ufrag until the peer's new one is known.
+  Check renewed = Nominate();
+  renewed.username = "newUfrag:brws2";
+  renewed.key = "newPassword0123456789012";
+  const auto outcome = Send(renewed, addr_b_);
+  EXPECT_FALSE(outcome.dropped);
+  EXPECT_TRUE(outcome.selected_changed);
+  EXPECT_EQ(agent_.selected_address(), addr_b_);
+  agent_.SetRemoteCredentials(IceCredentials{"brws2", "y"});
+  EXPECT_FALSE(Send(renewed, addr_b_).dropped);
+}
+
 TEST_F(IceLiteAgentTest, UnparsableDatagramsAreCounted) {
   std::array<uint8_t, 128> response;
   std::vector<uint8_t> bytes = Build(Check{}, GenerateStunTransactionId());
