@@ -99,6 +99,10 @@ std::vector<SocketAddress> Worker::tcp_addresses() const {
 void Worker::FlushSends() {
   for (const auto& socket : sockets_) socket->Flush();
   if (tcp_) tcp_->Flush();
+  if (turn_wake_needed_) {
+    turn_wake_needed_ = false;
+    to_turn_->WakeIfNeeded();
+  }
 }
 
 std::vector<rtc::Candidate> HostCandidates(const std::vector<ListenAddress>& bound,
@@ -143,10 +147,21 @@ void Worker::AttachMesh(WorkerMesh* mesh, std::vector<Worker*> peers) {
   context_->link = this;
 }
 
+void Worker::AttachTurnQueues(transport::DatagramQueue* from_turn,
+                              transport::DatagramQueue* to_turn) {
+  from_turn_ = from_turn;
+  to_turn_ = to_turn;
+}
+
 void Worker::Start() {
   if (running_.exchange(true)) return;
   for (const auto& socket : sockets_) socket->Start();
   if (tcp_) tcp_->Start();
+  if (from_turn_ != nullptr) {
+    turn_wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
+        io_, ::dup(from_turn_->wake_fd()));
+    WaitForTurn();
+  }
   if (mesh_ != nullptr) {
     // The descriptor object closes what it holds: give it its own copy of the mesh's eventfd.
     wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
@@ -164,6 +179,7 @@ void Worker::Stop() {
     rooms_.clear();
     timer_.cancel();
     if (wake_) wake_->close();
+    if (turn_wake_) turn_wake_->close();
     for (const auto& socket : sockets_) socket->Close();
     if (tcp_) tcp_->Close();
     work_guard_.reset();
@@ -270,6 +286,9 @@ Worker::Stats Worker::CollectStats() const {
   stats.mirrored_producers = mirrors_.size();
   stats.ice_path_switches = path_switches_;
   stats.ice_restarts = ice_restarts_;
+  stats.turn_in_process_in = turn_in_;
+  stats.turn_in_process_out = turn_out_;
+  stats.turn_in_process_drops = turn_drops_;
   for (size_t i = 0; i < stats.drops.size(); ++i) {
     stats.drops[i] = drops_.Get(static_cast<DropReason>(i));
   }
@@ -281,6 +300,18 @@ bool Worker::SendDatagram(std::span<const uint8_t> data, const SocketAddress& to
   // posted task) ends with a Flush, so one sendmmsg(2) carries a whole fan-out.
   const uint32_t id = to.local_id();
   if (id < sockets_.size()) [[likely]] return sockets_[id]->QueueSend(data, to);
+  if (id >= kInProcessTurnLocalId && id < kInProcessTurnLocalId + sockets_.size() &&
+      to_turn_ != nullptr) {
+    // To one of the embedded TURN server's relays, from the socket it addressed.
+    const SocketAddress& from = sockets_[id - kInProcessTurnLocalId]->local_address();
+    if (!to_turn_->Push(data, from, to.WithoutLocalId())) {
+      ++turn_drops_;
+      return false;
+    }
+    ++turn_out_;
+    turn_wake_needed_ = true;
+    return true;
+  }
   return tcp_ != nullptr && tcp_->Send(data, to);
 }
 
@@ -414,6 +445,34 @@ void Worker::WaitForRelays() {
                       DrainRelays();
                       WaitForRelays();
                     }));
+}
+
+void Worker::WaitForTurn() {
+  turn_wake_->async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      transport::WithMemory(turn_wake_memory_, [this](const boost::system::error_code& ec) {
+        if (ec) return;
+        uint64_t count = 0;
+        [[maybe_unused]] const ssize_t n = ::read(from_turn_->wake_fd(), &count, sizeof(count));
+        DrainTurn();
+        WaitForTurn();
+      }));
+}
+
+void Worker::DrainTurn() {
+  const transport::Timestamp now = clock_.Now();
+  // Bounded like the relay drain: what is left re-arms the wakeup (DatagramQueue::Drain).
+  turn_in_ += from_turn_->Drain(
+      transport::DatagramQueue::kCapacity,
+      [this, now](std::span<uint8_t> data, const SocketAddress& from, const SocketAddress& to) {
+        // Which of our sockets the relay addressed: replies leave "from" it (SendDatagram).
+        uint32_t socket = 0;
+        for (uint32_t i = 0; i < sockets_.size(); ++i) {
+          if (sockets_[i]->local_address() == to) socket = i;
+        }
+        router_.Deliver(data, from.WithLocalId(kInProcessTurnLocalId + socket), now);
+      });
+  FlushSends();
 }
 
 void Worker::DrainRelays() {

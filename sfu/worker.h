@@ -25,6 +25,7 @@
 #include "sfu/worker_context.h"
 #include "transport/certificate.h"
 #include "transport/clock.h"
+#include "transport/datagram_queue.h"
 #include "transport/handler_memory.h"
 #include "transport/ice_tcp_server.h"
 #include "transport/udp_socket.h"
@@ -49,9 +50,11 @@ struct WorkerOptions {
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };
 
-// Local ids (SocketAddress::local_id) of a worker's paths: UDP socket i is i, TCP connections
-// come from kFirstTcpLocalId upward.
+// Local ids (SocketAddress::local_id) of a worker's paths: UDP socket i is i; relayed
+// datagrams the embedded TURN server hands over in process for socket i are
+// kInProcessTurnLocalId + i; TCP connections come from kFirstTcpLocalId upward.
 inline constexpr size_t kMaxListenAddresses = 16;
+inline constexpr uint32_t kInProcessTurnLocalId = 128;
 inline constexpr uint32_t kFirstTcpLocalId = 256;
 
 // Our candidates for the given bound sockets: per address a UDP host candidate and, with
@@ -91,6 +94,9 @@ class Worker final : public TransportNetwork,
     size_t mirrored_producers = 0;     // other workers' producers mirrored here now
     uint64_t ice_path_switches = 0;    // transports whose selected address moved (re-nomination)
     uint64_t ice_restarts = 0;         // ICE restarts (RFC 8445 §9) from either side
+    uint64_t turn_in_process_in = 0;   // relayed datagrams the TURN thread handed over
+    uint64_t turn_in_process_out = 0;  // datagrams handed to the TURN thread
+    uint64_t turn_in_process_drops = 0;  // refused: the TURN thread's queue was full
   };
 
   // Binds the socket (so its address is known before Start()).
@@ -103,6 +109,12 @@ class Worker final : public TransportNetwork,
   // the pool by index (this one included); all are borrowed and must outlive this worker's
   // thread, as must `mesh`. Without it (or with a mesh of one) rooms stay on this worker.
   void AttachMesh(WorkerMesh* mesh, std::vector<Worker*> peers);
+
+  // Before Start(): the in-process path to the embedded TURN server. Relayed datagrams its
+  // relays address to one of our sockets arrive through `from_turn` (from = the relay, to = our
+  // socket's address), and what we send back to those relays goes into `to_turn` instead of
+  // through the kernel. Both borrowed; they must outlive the worker's thread.
+  void AttachTurnQueues(transport::DatagramQueue* from_turn, transport::DatagramQueue* to_turn);
 
   void Start();  // spawns the thread
   void Stop();   // closes every room, joins the thread
@@ -178,6 +190,9 @@ class Worker final : public TransportNetwork,
     uint8_t audio_level_id = 0;  // 0: not audio, or no RFC 6464 extension negotiated
   };
   void WaitForRelays();
+  void WaitForTurn();
+  // Datagrams the TURN thread handed over (bounded per wakeup).
+  void DrainTurn();
   // Every packet other workers relayed so far (bounded per wakeup; see the .cc).
   void DrainRelays();
   void DeliverRelayed(const RelayedPacket& entry, PacketPool& pool);
@@ -203,6 +218,13 @@ class Worker final : public TransportNetwork,
   // UDP socket i serves listen address i (local id i); never empty after Create().
   std::vector<std::unique_ptr<transport::UdpSocket>> sockets_;
   std::unique_ptr<transport::IceTcpServer> tcp_;  // null without ICE-TCP
+  // In-process TURN path (null without one).
+  transport::DatagramQueue* from_turn_ = nullptr;
+  transport::DatagramQueue* to_turn_ = nullptr;
+  bool turn_wake_needed_ = false;  // pushed to to_turn_ since the last FlushSends
+  std::unique_ptr<boost::asio::posix::stream_descriptor> turn_wake_;
+  std::shared_ptr<transport::HandlerMemory> turn_wake_memory_ =
+      std::make_shared<transport::HandlerMemory>();
   std::unique_ptr<WorkerContext> context_;
   std::array<uint8_t, transport::UdpSocket::kMaxDatagramSize + 64> scratch_{};
   DropCounters drops_;
@@ -225,6 +247,9 @@ class Worker final : public TransportNetwork,
   uint64_t packets_relayed_in_ = 0;
   uint64_t path_switches_ = 0;
   uint64_t ice_restarts_ = 0;
+  uint64_t turn_in_ = 0;
+  uint64_t turn_out_ = 0;
+  uint64_t turn_drops_ = 0;
   // Worker thread only: metrics state.
   Room::Counters closed_rooms_;  // totals of rooms already removed
   transport::Timestamp timer_due_{};

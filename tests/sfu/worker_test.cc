@@ -18,6 +18,7 @@
 #include "sfu/worker_pool.h"
 #include "tests/sfu/recording_room_observer.h"
 #include "tests/sfu/tcp_test_peer.h"
+#include "tests/sfu/turn_queue_test_peer.h"
 #include "tests/sfu/test_peer.h"
 #include "tests/sfu/udp_test_peer.h"
 
@@ -56,7 +57,6 @@ void ForwardAliceToBob(const std::string& alice_ip = "127.0.0.1") {
   std::unique_ptr<Worker> worker = std::move(*created);
   const SocketAddress server = worker->rtc_address();
   ASSERT_NE(server.port(), 0);
-  worker->Start();
 
   auto alice_observer = std::make_shared<RecordingObserver>();
   auto bob_observer = std::make_shared<RecordingObserver>();
@@ -64,6 +64,9 @@ void ForwardAliceToBob(const std::string& alice_ip = "127.0.0.1") {
   BobPeer bob(clock, *peer_certificate);
   ASSERT_TRUE(alice.ok());
   ASSERT_TRUE(bob.ok());
+  constexpr bool kBobThroughTurn = std::is_same_v<BobPeer, TurnQueueTestPeer>;
+  if constexpr (kBobThroughTurn) bob.AttachTo(*worker);
+  worker->Start();
 
   // Alice joins and publishes (signaling is posted to the worker thread, as the api layer does).
   PublishOfferOptions publish;
@@ -114,6 +117,17 @@ void ForwardAliceToBob(const std::string& alice_ip = "127.0.0.1") {
     bob.set_server(*bob.peer().remote_candidate());
   }
   ASSERT_TRUE(bob.Connect());
+  if constexpr (kBobThroughTurn) {
+    // The check came from the relay: that is the address media goes to, through the queue.
+    const auto selected = RunOnWorker<std::optional<SocketAddress>>(*worker, [&] {
+      Room* room = worker->FindRoom("loopback");
+      Participant* p = room ? room->FindParticipant("bob") : nullptr;
+      return p ? p->subscriber().transport()->selected_address() : std::nullopt;
+    });
+    ASSERT_TRUE(selected.has_value());
+    EXPECT_EQ(selected->WithoutLocalId(), bob.relay());
+    EXPECT_EQ(selected->local_id(), kInProcessTurnLocalId);
+  }
   const OfferedTrack* video = bob.peer().FindOfferedTrack(rtc::MediaKind::kVideo, "alice");
   const OfferedTrack* audio = bob.peer().FindOfferedTrack(rtc::MediaKind::kAudio, "alice");
   ASSERT_TRUE(video != nullptr && video->ssrc.has_value());
@@ -159,6 +173,12 @@ void ForwardAliceToBob(const std::string& alice_ip = "127.0.0.1") {
   EXPECT_GT(stats.socket.datagrams_received, 0u);
   EXPECT_GT(stats.socket.datagrams_sent, 0u);
   EXPECT_EQ(stats.drops[static_cast<size_t>(DropReason::kSrtpUnprotectFailed)], 0u);
+  if constexpr (kBobThroughTurn) {
+    EXPECT_GT(stats.turn_in_process_in, 0u);
+    EXPECT_GT(stats.turn_in_process_out, 0u);
+    EXPECT_EQ(stats.turn_in_process_drops, 0u);
+    EXPECT_EQ(bob.misaddressed(), 0u);
+  }
   if constexpr (kBobOverTcp) {
     EXPECT_EQ(stats.ice_tcp.accepted, 1u);
     EXPECT_EQ(stats.ice_tcp_connections, 1u);
@@ -181,6 +201,12 @@ TEST(WorkerTest, PeersConnectAndForwardMediaOverLoopbackUdp) { ForwardAliceToBob
 // DTLS and SRTP run unchanged over RFC 4571 frames, and media from a UDP publisher reaches it.
 TEST(WorkerTest, SubscriberOverIceTcpReceivesMediaFromUdpPublisher) {
   ForwardAliceToBob<TcpTestPeer>();
+}
+
+// A subscriber behind the embedded TURN server: its relayed datagrams reach the worker through
+// the in-process queue and the worker's answers go back the same way, never through a socket.
+TEST(WorkerTest, SubscriberThroughInProcessTurnPathReceivesMedia) {
+  ForwardAliceToBob<TurnQueueTestPeer>();
 }
 
 // Host candidates per listen address: a publisher on IPv6 (::1) feeds a subscriber on IPv4
