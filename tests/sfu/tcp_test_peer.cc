@@ -51,18 +51,8 @@ void TcpTestPeer::Poll(std::chrono::milliseconds wait) {
   peer_.OnTimer();
 }
 
-bool TcpTestPeer::Connect(std::chrono::milliseconds deadline_after) {
-  const auto deadline = std::chrono::steady_clock::now() + deadline_after;
-  auto next_check = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (peer_.connected()) return true;
-    if (!peer_.ice_connected() && std::chrono::steady_clock::now() >= next_check) {
-      peer_.SendBindingRequest(/*use_candidate=*/true);
-      next_check = std::chrono::steady_clock::now() + 100ms;
-    }
-    Poll(5ms);
-  }
-  return peer_.connected();
+bool TcpTestPeer::Connect(std::chrono::milliseconds deadline) {
+  return peer_.ConnectWithChecks([this](std::chrono::milliseconds wait) { Poll(wait); }, deadline);
 }
 
 void TcpTestPeer::WriteRaw(std::span<const uint8_t> bytes) {

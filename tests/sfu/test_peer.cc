@@ -240,6 +240,21 @@ absl::Status TestPeer::ApplyRemoteDescription(const rtc::SessionDescription& des
   return SetRemoteParameters(ice, algorithm, value, role);
 }
 
+bool TestPeer::ConnectWithChecks(const std::function<void(std::chrono::milliseconds)>& poll,
+                                 std::chrono::milliseconds deadline_after) {
+  const auto deadline = std::chrono::steady_clock::now() + deadline_after;
+  auto next_check = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (connected()) return true;
+    if (!ice_connected() && std::chrono::steady_clock::now() >= next_check) {
+      SendBindingRequest(/*use_candidate=*/true);
+      next_check = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    }
+    poll(std::chrono::milliseconds(5));
+  }
+  return connected();
+}
+
 bool TestPeer::HasRemoteCandidate(const std::string& transport, const std::string& address,
                                   uint16_t port) const {
   for (const rtc::Candidate& c : remote_candidates_) {

@@ -181,6 +181,10 @@ class TestPeer final : public transport::DtlsTransport::Observer {
   // Whether the remote SDP offered a host candidate with this transport, address and port.
   bool HasRemoteCandidate(const std::string& transport, const std::string& address,
                           uint16_t port) const;
+  // Sends checks (every 100 ms until one succeeds) and calls poll(5 ms) in between, until
+  // DTLS-SRTP is up or `deadline` passes: Connect() of the test peers that own a socket.
+  bool ConnectWithChecks(const std::function<void(std::chrono::milliseconds)>& poll,
+                         std::chrono::milliseconds deadline);
   // The first passive TCP candidate (RFC 6544) of the remote SDP, if any.
   const std::optional<transport::SocketAddress>& remote_tcp_candidate() const {
     return remote_tcp_candidate_;

@@ -34,18 +34,8 @@ void TurnQueueTestPeer::Poll(std::chrono::milliseconds wait) {
   peer_.OnTimer();
 }
 
-bool TurnQueueTestPeer::Connect(std::chrono::milliseconds deadline_after) {
-  const auto deadline = std::chrono::steady_clock::now() + deadline_after;
-  auto next_check = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (peer_.connected()) return true;
-    if (!peer_.ice_connected() && std::chrono::steady_clock::now() >= next_check) {
-      peer_.SendBindingRequest(/*use_candidate=*/true);
-      next_check = std::chrono::steady_clock::now() + 100ms;
-    }
-    Poll(5ms);
-  }
-  return peer_.connected();
+bool TurnQueueTestPeer::Connect(std::chrono::milliseconds deadline) {
+  return peer_.ConnectWithChecks([this](std::chrono::milliseconds wait) { Poll(wait); }, deadline);
 }
 
 }  // namespace switchyard::sfu::testing
