@@ -76,9 +76,11 @@ absl::StatusOr<std::vector<rtc::Candidate>> Worker::BindSockets() {
     transport::IceTcpServer::Options tcp_options;
     tcp_options.first_id = kFirstTcpLocalId;
     tcp_ = std::make_unique<transport::IceTcpServer>(io_, *this, clock_, tcp_options);
+    const uint16_t tcp_port = options_.ice_tcp_port != 0 ? options_.ice_tcp_port : port;
+    const bool tcp_ephemeral = options_.ice_tcp_port == 0 && ephemeral;
     for (const ListenAddress& entry : listen) {
-      auto bound = tcp_->Listen(entry.address);
-      if (!bound.ok() && ephemeral) bound = tcp_->Listen(entry.address.WithPort(0));
+      auto bound = tcp_->Listen(entry.address.WithPort(tcp_port));
+      if (!bound.ok() && tcp_ephemeral) bound = tcp_->Listen(entry.address.WithPort(0));
       if (!bound.ok()) return bound.status();
       tcp_ports.push_back(bound->port());
     }

@@ -44,9 +44,11 @@ struct WorkerOptions {
   // More local addresses (an IPv6 one next to IPv4, a second interface), each bound on the
   // first socket's port, each with its own candidates. At most kMaxListenAddresses - 1.
   std::vector<ListenAddress> extra_addresses;
-  // ICE over TCP (RFC 6544 passive candidates) on every address, on the same port number as
-  // UDP (an ephemeral one when that is taken and the UDP port was ephemeral too).
+  // ICE over TCP (RFC 6544 passive candidates) on every address, on `ice_tcp_port`, or when
+  // that is 0 on the same port number as UDP (an ephemeral one when that is taken and the UDP
+  // port was ephemeral too).
   bool ice_tcp = true;
+  uint16_t ice_tcp_port = 0;
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };
 

@@ -100,6 +100,9 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
       worker_options.extra_addresses.push_back(ListenAddress{*extra, announced});
     }
     worker_options.ice_tcp = options.ice_tcp;
+    if (options.ice_tcp_port != 0) {
+      worker_options.ice_tcp_port = static_cast<uint16_t>(options.ice_tcp_port + i);
+    }
     worker_options.timer_interval = options.timer_interval;
     auto worker = Worker::Create(i, worker_options, clock, certificate);
     if (!worker.ok()) return worker.status();

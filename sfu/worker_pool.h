@@ -66,6 +66,8 @@ struct SfuOptions {
   // More addresses each worker serves on its port: (IP literal, announced IP or empty).
   std::vector<std::pair<std::string, std::string>> extra_addresses;
   bool ice_tcp = true;  // ICE over TCP on every address (WorkerOptions::ice_tcp)
+  // Worker i's ICE-TCP port is ice_tcp_port + i; 0 = each worker's UDP port number.
+  uint16_t ice_tcp_port = 0;
   // Each worker's periodic tick (RTCP, estimation, timeouts).
   transport::Duration timer_interval = std::chrono::milliseconds(20);
 };

@@ -1,6 +1,8 @@
 #include "sfu/worker.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -351,6 +353,38 @@ TEST(WorkerTest, ServesEveryListenAddressOnOnePort) {
   EXPECT_EQ(candidates[0].address, "127.0.0.1");
   EXPECT_EQ(candidates[1].address, "::1");
   worker->Stop();
+}
+
+// ICE-TCP on a port of its own (e.g. 443 where firewalls allow only that): the passive
+// candidates carry it, the UDP ones keep theirs.
+TEST(WorkerTest, IceTcpOnAConfiguredPort) {
+  // A free TCP port, found by binding one (the window for another process to take it is tiny).
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t tcp_port = ntohs(a.sin_port);
+  ::close(probe);
+
+  transport::SteadyClock clock;
+  auto certificate = transport::Certificate::GenerateEcdsaP256("worker").value();
+  WorkerOptions options;
+  options.rtc_address = *SocketAddress::Parse("127.0.0.1", 0);
+  options.ice_tcp_port = tcp_port;
+  auto created = Worker::Create(0, options, clock, *certificate);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Worker> worker = std::move(*created);
+  ASSERT_EQ(worker->tcp_addresses().size(), 1u);
+  EXPECT_EQ(worker->tcp_addresses()[0].port(), tcp_port);
+  const std::vector<rtc::Candidate>& candidates = worker->context().candidates;
+  ASSERT_EQ(candidates.size(), 2u);
+  EXPECT_EQ(candidates[0].transport, "udp");
+  EXPECT_EQ(candidates[0].port, worker->rtc_address().port());
+  EXPECT_EQ(candidates[1].transport, "tcp");
+  EXPECT_EQ(candidates[1].port, tcp_port);
 }
 
 }  // namespace
