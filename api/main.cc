@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   if (const uint16_t turn = (*server)->turn_port(); turn != 0) {
     std::cout << "switchyard: STUN/TURN on udp port " << turn;
     if (const uint16_t tcp = (*server)->turn_tcp_port(); tcp != 0) std::cout << ", tcp port " << tcp;
+    if (const uint16_t tls = (*server)->turn_tls_port(); tls != 0) {
+      std::cout << ", tls port " << tls;
+    }
     std::cout << " (realm " << config->turn().realm() << ")\n";
   }
   std::string host = config->http().address();

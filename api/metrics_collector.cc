@@ -170,6 +170,7 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
     drops.Add({{"worker", index}, {"reason", "ice_tcp_frame_oversized"}},
               s.ice_tcp.oversized_drops);
     drops.Add({{"worker", index}, {"reason", "ice_tcp_send_failed"}}, s.ice_tcp.send_drops);
+    drops.Add({{"worker", index}, {"reason", "turn_queue_full"}}, s.turn_in_process_drops);
     path_switches.Add(labels, s.ice_path_switches);
     ice_restarts.Add(labels, s.ice_restarts);
     tcp_connections.Add(labels, uint64_t{s.ice_tcp_connections});

@@ -48,6 +48,11 @@ absl::Status Server::Init() {
   options.rtc_ip = config_.rtc().address();
   options.rtc_port = static_cast<uint16_t>(config_.rtc().port());
   options.announced_ip = config_.rtc().announced_ip();
+  for (const auto& extra : config_.rtc().extra_addresses()) {
+    options.extra_addresses.emplace_back(extra.address(), extra.announced_ip());
+  }
+  options.ice_tcp = config_.rtc().ice_tcp();
+  options.ice_tcp_port = static_cast<uint16_t>(config_.rtc().ice_tcp_port());
   auto pool = sfu::WorkerPool::Create(options, clock_, *certificate_);
   if (!pool.ok()) return pool.status();
   pool_ = std::move(*pool);
@@ -87,10 +92,29 @@ absl::Status Server::Init() {
     const std::string public_ip = !config_.rtc().announced_ip().empty()
                                       ? config_.rtc().announced_ip()
                                       : config_.rtc().address();
-    std::vector<transport::SocketAddress> sfu_addresses;
-    for (const sfu::Worker* worker : pool_->workers()) sfu_addresses.push_back(worker->rtc_address());
-    auto turn = TurnRunner::Create(config_.turn(), config_.rtc().address(), public_ip,
-                                   std::move(sfu_addresses), clock_, UnixNow);
+    // Relayed media between TURN and the workers skips the kernel: a queue pair per worker.
+    std::vector<SfuWorkerEndpoints> endpoints;
+    for (sfu::Worker* worker : pool_->workers()) {
+      SfuWorkerEndpoints endpoint;
+      const std::vector<transport::SocketAddress> bound = worker->local_addresses();
+      for (size_t i = 0; i < bound.size(); ++i) {
+        endpoint.sockets.emplace_back(
+            bound[i], i == 0 ? config_.rtc().announced_ip()
+                             : config_.rtc().extra_addresses(static_cast<int>(i - 1)).announced_ip());
+      }
+      auto to_worker = transport::DatagramQueue::Create();
+      auto from_worker = transport::DatagramQueue::Create();
+      if (!to_worker.ok()) return to_worker.status();
+      if (!from_worker.ok()) return from_worker.status();
+      endpoint.to_worker = to_worker->get();
+      endpoint.from_worker = from_worker->get();
+      worker->AttachTurnQueues(endpoint.to_worker, endpoint.from_worker);
+      turn_queues_.push_back(*std::move(to_worker));
+      turn_queues_.push_back(*std::move(from_worker));
+      endpoints.push_back(std::move(endpoint));
+    }
+    auto turn = TurnRunner::Create(config_.turn(), config_.rtc().address(), public_ip, endpoints,
+                                   clock_, UnixNow);
     if (!turn.ok()) return turn.status();
     turn_ = std::move(*turn);
   }
@@ -209,6 +233,26 @@ std::string Server::ExtraMetrics() const {
       drops.Add({{"reason", std::string(transport::TurnDropName(static_cast<transport::TurnDrop>(i)))}},
                 turn.drops[i]);
     }
+    const transport::TurnService::StreamStats streams = turn_->CollectStreamStats();
+    drops.Add({{"reason", "in_process_queue_full"}}, streams.in_process_drops);
+    writer
+        .Counter("switchyard_turn_in_process_packets_total",
+                 "Relayed packets between TURN relays and the SFU's workers that skipped the "
+                 "kernel, by direction.")
+        .Add({{"direction", "to_sfu"}}, streams.in_process_to_sfu)
+        .Add({{"direction", "from_sfu"}}, streams.in_process_from_sfu);
+    writer.Gauge("switchyard_turn_stream_connections", "Open TURN connections over TCP and TLS.")
+        .Add({{"transport", "tcp"}}, static_cast<uint64_t>(streams.tcp_open))
+        .Add({{"transport", "tls"}}, static_cast<uint64_t>(streams.tls_open));
+    writer.Counter("switchyard_turn_tls_handshakes_total", "TURN over TLS handshakes, by result.")
+        .Add({{"result", "ok"}}, streams.tls_handshakes)
+        .Add({{"result", "failed"}}, streams.tls_handshake_failures)
+        .Add({{"result", "timeout"}}, streams.tls_handshake_timeouts);
+    writer.Counter("switchyard_turn_stream_closed_total",
+                   "TURN TCP/TLS connections the server refused or closed, by reason.")
+        .Add({{"reason", "refused"}}, streams.refused)
+        .Add({{"reason", "idle"}}, streams.idle_closed)
+        .Add({{"reason", "write_overflow"}}, streams.overflow_closed);
   }
   return writer.Render();
 }

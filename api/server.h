@@ -49,6 +49,7 @@ class Server {
   // The embedded STUN/TURN server's UDP port, 0 when turn.enabled is false.
   uint16_t turn_port() const { return turn_ ? turn_->port() : 0; }
   uint16_t turn_tcp_port() const { return turn_ ? turn_->tcp_port() : 0; }
+  uint16_t turn_tls_port() const { return turn_ ? turn_->tls_port() : 0; }
   boost::asio::io_context& io() { return *io_; }
   sfu::WorkerPool& pool() { return *pool_; }
   const TokenVerifier& verifier() const { return *verifier_; }
@@ -65,6 +66,9 @@ class Server {
   // still holding a session) while the rooms those sessions leave are still alive.
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<transport::Certificate> certificate_;
+  // The in-process paths between the TURN thread and the workers (two per worker). Declared
+  // before pool_ and turn_ so they are destroyed after both, which use them until stopped.
+  std::vector<std::unique_ptr<transport::DatagramQueue>> turn_queues_;
   std::unique_ptr<sfu::WorkerPool> pool_;
   std::unique_ptr<TokenVerifier> verifier_;
   std::unique_ptr<RoomManager> rooms_;

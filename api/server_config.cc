@@ -139,6 +139,23 @@ absl::Status ValidateIpField(const std::string& field, const std::string& value)
   return absl::OkStatus();
 }
 
+// A DNS name as a URL and a certificate carry it (RFC 1123 §2.1): dot-separated labels of
+// letters, digits and inner hyphens, 1-63 characters each, 253 in all; no port, no scheme.
+bool IsHostName(const std::string& host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (const auto& label : absl::StrSplit(host, '.')) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-';
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
 absl::Status ValidatePort(const std::string& field, uint32_t port) {
   if (port > 65535) return FieldError(field, absl::StrCat("must be 0-65535, got ", port));
   return absl::OkStatus();
@@ -234,6 +251,8 @@ ServerConfig DefaultServerConfig() {
   config.mutable_rtc()->set_announced_ip("");
   config.mutable_rtc()->set_workers(0);
   config.mutable_rtc()->set_placement("least_loaded");
+  config.mutable_rtc()->set_ice_tcp(true);
+  config.mutable_rtc()->set_ice_tcp_port(0);
   config.mutable_web()->set_dir(SWITCHYARD_WEB_DIR);
   config.set_dev_mode(false);
   config.mutable_room()->set_auto_create(true);
@@ -253,6 +272,11 @@ ServerConfig DefaultServerConfig() {
   config.mutable_turn()->set_user_quota(32);
   config.mutable_turn()->set_total_quota(10000);
   config.mutable_turn()->set_tcp(true);
+  config.mutable_turn()->set_tls(true);
+  config.mutable_turn()->set_tls_port(kDefaultTurnTlsPort);
+  config.mutable_turn()->set_tls_cert_file("");
+  config.mutable_turn()->set_tls_key_file("");
+  config.mutable_turn()->set_tls_host("");
   return config;
 }
 
@@ -305,6 +329,18 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
       ++index;
     }
   }
+  // "ip[=announced]" entries; the addresses themselves are checked by ValidateServerConfig.
+  std::vector<config::RtcAddress> extra_addresses;
+  if (overrides.rtc_extra_addresses && !overrides.rtc_extra_addresses->empty()) {
+    for (const auto& entry : absl::StrSplit(*overrides.rtc_extra_addresses, ',')) {
+      const std::string item(entry.data(), entry.size());
+      const size_t equals = item.find('=');
+      config::RtcAddress address;
+      address.set_address(item.substr(0, equals));
+      address.set_announced_ip(equals == std::string::npos ? "" : item.substr(equals + 1));
+      extra_addresses.push_back(std::move(address));
+    }
+  }
   if (overrides.http_address) config.mutable_http()->set_address(*overrides.http_address);
   if (overrides.http_port) config.mutable_http()->set_port(*overrides.http_port);
   if (overrides.tls_cert_file) config.mutable_http()->set_tls_cert_file(*overrides.tls_cert_file);
@@ -319,12 +355,27 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
   if (overrides.rtc_port) config.mutable_rtc()->set_port(*overrides.rtc_port);
   if (overrides.announced_ip) config.mutable_rtc()->set_announced_ip(*overrides.announced_ip);
   if (overrides.workers) config.mutable_rtc()->set_workers(*overrides.workers);
+  if (overrides.ice_tcp) config.mutable_rtc()->set_ice_tcp(*overrides.ice_tcp);
+  if (overrides.ice_tcp_port) config.mutable_rtc()->set_ice_tcp_port(*overrides.ice_tcp_port);
+  if (overrides.rtc_extra_addresses) {
+    config.mutable_rtc()->clear_extra_addresses();
+    for (const auto& entry : extra_addresses) *config.mutable_rtc()->add_extra_addresses() = entry;
+  }
   if (overrides.placement) config.mutable_rtc()->set_placement(*overrides.placement);
   if (overrides.web_dir) config.mutable_web()->set_dir(*overrides.web_dir);
   if (overrides.dev_mode) config.set_dev_mode(*overrides.dev_mode);
   if (overrides.turn_enabled) config.mutable_turn()->set_enabled(*overrides.turn_enabled);
   if (overrides.turn_port) config.mutable_turn()->set_port(*overrides.turn_port);
   if (overrides.turn_secret) config.mutable_turn()->set_secret(*overrides.turn_secret);
+  if (overrides.turn_tls) config.mutable_turn()->set_tls(*overrides.turn_tls);
+  if (overrides.turn_tls_port) config.mutable_turn()->set_tls_port(*overrides.turn_tls_port);
+  if (overrides.turn_tls_cert_file) {
+    config.mutable_turn()->set_tls_cert_file(*overrides.turn_tls_cert_file);
+  }
+  if (overrides.turn_tls_key_file) {
+    config.mutable_turn()->set_tls_key_file(*overrides.turn_tls_key_file);
+  }
+  if (overrides.turn_tls_host) config.mutable_turn()->set_tls_host(*overrides.turn_tls_host);
   if (overrides.api_keys) {
     config.clear_api_keys();
     for (auto& key : api_keys) *config.add_api_keys() = std::move(key);
@@ -364,6 +415,44 @@ void ApplyDevModeDefaults(ServerConfig& config) {
   key->set_key(kDevApiKey);
   key->set_secret(kDevApiSecret);
 }
+
+void ApplyTurnTlsDefaults(ServerConfig& config) {
+  auto& turn = *config.mutable_turn();
+  if (!turn.tls_cert_file().empty() || !turn.tls_key_file().empty()) return;
+  turn.set_tls_cert_file(config.http().tls_cert_file());
+  turn.set_tls_key_file(config.http().tls_key_file());
+}
+
+namespace {
+
+// An address media binds and what its candidates announce: a wildcard needs an announced IP
+// (no browser can reach 0.0.0.0 or ::), and the announced IP must be a concrete IP literal.
+// `field` is "rtc" or "rtc.extra_addresses[i]"; `address` has been validated as an IP.
+absl::Status ValidateRtcAddress(const std::string& field, const std::string& address,
+                                const std::string& announced_ip) {
+  const std::string announced_field = absl::StrCat(field, ".announced_ip");
+  if (announced_ip.empty()) {
+    // The candidate would carry the bound address, and 0.0.0.0 / :: is unreachable.
+    if (IsWildcard(*ParseIp(address))) {
+      return FieldError(announced_field, absl::StrCat("required when ", field,
+                                                      ".address is the wildcard \"", address,
+                                                      "\""));
+    }
+    return absl::OkStatus();
+  }
+  auto announced = ParseIp(announced_ip);
+  if (!announced) {
+    return FieldError(announced_field,
+                      absl::StrCat("not an IP address: \"", announced_ip, "\""));
+  }
+  if (IsWildcard(*announced)) {
+    return FieldError(announced_field,
+                      absl::StrCat("a wildcard address is unreachable: \"", announced_ip, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status ValidateServerConfig(const ServerConfig& config) {
   const auto& http = config.http();
@@ -410,24 +499,31 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return FieldError("rtc.port", absl::StrCat(rtc.port(), " + ", workers,
                                                " workers - 1 exceeds 65535"));
   }
-  if (rtc.announced_ip().empty()) {
-    // The candidate would carry the bound address, and 0.0.0.0 / :: is unreachable.
-    if (IsWildcard(*ParseIp(rtc.address()))) {
-      return FieldError("rtc.announced_ip",
-                        absl::StrCat("required when rtc.address is the wildcard \"",
-                                     rtc.address(), "\""));
+  if (auto s = ValidateRtcAddress("rtc", rtc.address(), rtc.announced_ip()); !s.ok()) return s;
+  if (rtc.extra_addresses_size() + 1 > static_cast<int>(kMaxRtcAddresses)) {
+    return FieldError("rtc.extra_addresses",
+                      absl::StrCat("at most ", kMaxRtcAddresses - 1, " entries, got ",
+                                   rtc.extra_addresses_size()));
+  }
+  std::set<std::string> bound = {ParseIp(rtc.address())->IpString()};
+  for (int i = 0; i < rtc.extra_addresses_size(); ++i) {
+    const auto& extra = rtc.extra_addresses(i);
+    const std::string field = absl::StrCat("rtc.extra_addresses[", i, "]");
+    if (auto s = ValidateIpField(absl::StrCat(field, ".address"), extra.address()); !s.ok()) {
+      return s;
     }
-  } else {
-    auto announced = ParseIp(rtc.announced_ip());
-    if (!announced) {
-      return FieldError("rtc.announced_ip",
-                        absl::StrCat("not an IP address: \"", rtc.announced_ip(), "\""));
+    if (auto s = ValidateRtcAddress(field, extra.address(), extra.announced_ip()); !s.ok()) {
+      return s;
     }
-    if (IsWildcard(*announced)) {
-      return FieldError("rtc.announced_ip",
-                        absl::StrCat("a wildcard address is unreachable: \"",
-                                     rtc.announced_ip(), "\""));
+    if (!bound.insert(ParseIp(extra.address())->IpString()).second) {
+      return FieldError(absl::StrCat(field, ".address"),
+                        absl::StrCat("\"", extra.address(), "\" is already served"));
     }
+  }
+  if (auto s = ValidatePort("rtc.ice_tcp_port", rtc.ice_tcp_port()); !s.ok()) return s;
+  if (rtc.ice_tcp_port() != 0 && rtc.ice_tcp_port() + static_cast<uint32_t>(workers) - 1 > 65535) {
+    return FieldError("rtc.ice_tcp_port", absl::StrCat(rtc.ice_tcp_port(), " + ", workers,
+                                                       " workers - 1 exceeds 65535"));
   }
 
   const auto& turn = config.turn();
@@ -441,6 +537,46 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     }
   }
   if (auto s = ValidatePort("turn.port", turn.port()); !s.ok()) return s;
+  if (auto s = ValidatePort("turn.tls_port", turn.tls_port()); !s.ok()) return s;
+  // As for HTTPS: half a pair cannot serve TLS, and quietly serving none would leave clients
+  // that need it without a relay.
+  const bool has_turn_cert = !turn.tls_cert_file().empty();
+  const bool has_turn_key = !turn.tls_key_file().empty();
+  if (has_turn_cert && !has_turn_key) {
+    return FieldError("turn.tls_key_file", "required when turn.tls_cert_file is set");
+  }
+  if (has_turn_key && !has_turn_cert) {
+    return FieldError("turn.tls_cert_file", "required when turn.tls_key_file is set");
+  }
+  if (has_turn_cert) {
+    if (auto s = ValidateReadableFile("turn.tls_cert_file", turn.tls_cert_file()); !s.ok()) {
+      return s;
+    }
+    if (auto s = ValidateReadableFile("turn.tls_key_file", turn.tls_key_file()); !s.ok()) {
+      return s;
+    }
+  }
+  const bool serves_tls = turn.enabled() && turn.tls() && has_turn_cert;
+  // TURN over TCP listens on turn.port; both on one TCP port cannot bind.
+  if (serves_tls && turn.tcp() && turn.tls_port() != 0 && turn.tls_port() == turn.port()) {
+    return FieldError("turn.tls_port",
+                      absl::StrCat("must differ from turn.port (", turn.port(),
+                                   ") while turn.tcp is on: TURN over TCP listens there"));
+  }
+  // Nor can it share the HTTP port (443 for both is a natural mistake) on an address both bind.
+  const std::string turn_ip = turn.address().empty() ? rtc.address() : turn.address();
+  const auto turn_bind = ParseIp(turn_ip);
+  const auto http_bind = ParseIp(http.address());
+  if (serves_tls && turn.tls_port() != 0 && turn.tls_port() == http.port() && turn_bind &&
+      http_bind &&
+      (*turn_bind == *http_bind || IsWildcard(*turn_bind) || IsWildcard(*http_bind))) {
+    return FieldError("turn.tls_port", absl::StrCat("must differ from http.port (", http.port(),
+                                                    ") on the same address"));
+  }
+  if (!turn.tls_host().empty() && !IsHostName(turn.tls_host()) && !ParseIp(turn.tls_host())) {
+    return FieldError("turn.tls_host", absl::StrCat("not a host name or IP address: \"",
+                                                    turn.tls_host(), "\""));
+  }
   if (turn.realm().empty()) return FieldError("turn.realm", "must not be empty");
   if (turn.credential_ttl_seconds() == 0) {
     return FieldError("turn.credential_ttl_seconds", "must be at least 1");
@@ -514,6 +650,7 @@ absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empt
   if (!config.ok()) return config.status();
   if (auto s = ApplyServerConfigOverrides(overrides, *config); !s.ok()) return s;
   ApplyDevModeDefaults(*config);
+  ApplyTurnTlsDefaults(*config);
   if (auto s = ValidateServerConfig(*config); !s.ok()) return s;
   return config;
 }

@@ -6,6 +6,7 @@
 //   auto config = LoadServerConfig(path);            // defaults + file, syntax checked
 //   ApplyServerConfigOverrides(overrides, *config);   // flags that were given
 //   ApplyDevModeDefaults(*config);                    // dev mode's well-known key, if none
+//   ApplyTurnTlsDefaults(*config);                    // TURN over TLS with the HTTPS pair
 //   ValidateServerConfig(*config);                     // semantic checks, on the final result
 //
 // Validation runs last so that a flag can repair a bad file value and a bad flag value is
@@ -39,7 +40,9 @@ inline constexpr uint32_t kDefaultEmptyTimeoutSeconds = 300;
 // hold its worker's resources for that long.
 inline constexpr uint32_t kMaxEmptyTimeoutSeconds = 7 * 24 * 3600;
 inline constexpr uint32_t kDefaultWebhookMaxAttempts = 6;
+inline constexpr uint32_t kMaxRtcAddresses = 16;  // sfu::kMaxListenAddresses
 inline constexpr uint32_t kDefaultTurnPort = 3478;  // RFC 8489 §6: STUN/TURN over UDP and TCP
+inline constexpr uint32_t kDefaultTurnTlsPort = 5349;  // RFC 8489 §6: STUN/TURN over TLS
 inline constexpr uint32_t kDefaultTurnCredentialTtlSeconds = 12 * 3600;
 inline constexpr char kDevTurnSecret[] = "secret";
 inline constexpr uint32_t kMaxWebhookMaxAttempts = 20;
@@ -82,6 +85,10 @@ struct ServerConfigOverrides {
   std::optional<std::string> rtc_address;
   std::optional<uint16_t> rtc_port;
   std::optional<std::string> announced_ip;
+  // "ip[=announced],..."; replaces rtc.extra_addresses (an empty string clears them).
+  std::optional<std::string> rtc_extra_addresses;
+  std::optional<bool> ice_tcp;            // rtc.ice_tcp
+  std::optional<uint16_t> ice_tcp_port;   // rtc.ice_tcp_port
   std::optional<int> workers;
   std::optional<std::string> placement;
   std::optional<std::string> web_dir;
@@ -99,6 +106,11 @@ struct ServerConfigOverrides {
   std::optional<bool> turn_enabled;               // turn.enabled
   std::optional<uint16_t> turn_port;              // turn.port
   std::optional<std::string> turn_secret;         // turn.secret
+  std::optional<bool> turn_tls;                   // turn.tls
+  std::optional<uint16_t> turn_tls_port;          // turn.tls_port
+  std::optional<std::string> turn_tls_cert_file;  // turn.tls_cert_file
+  std::optional<std::string> turn_tls_key_file;   // turn.tls_key_file
+  std::optional<std::string> turn_tls_host;       // turn.tls_host
 };
 
 // Writes every given override into config. Fails (naming --api_keys) only when api_keys is
@@ -112,17 +124,26 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
 // replaced. Call after the overrides (so --dev and --api_keys count) and before validation.
 void ApplyDevModeDefaults(ServerConfig& config);
 
+// TURN over TLS's certificate: when neither turn.tls_cert_file nor turn.tls_key_file is set,
+// both become http.tls_cert_file / http.tls_key_file (empty when HTTPS is off too, and then
+// TURN serves no TLS). Call after the overrides (so --tls_cert_file counts) and before
+// validation, which then checks the files under the turn.* names as well.
+void ApplyTurnTlsDefaults(ServerConfig& config);
+
 // Semantic checks of a complete config (as produced by the functions above). The message
 // starts with the field path: "http.address: not an IP address: \"x\"",
 // "rtc.port: must be 0-65535", "rtc.workers: must be 0-64", "api_keys[1].secret: ...",
 // "webhook.urls[0]: ...". Besides ranges it requires: TLS files both set (and readable) or
-// both empty; at least one API key outside dev mode; webhook.api_key, if set, naming one of
-// api_keys; and a key to sign with whenever webhook.urls is non-empty. Opens the TLS files to
-// see that they are readable regular files but does not parse them (the TLS layer does).
+// both empty (http.* and turn.* alike); rtc.extra_addresses distinct IP literals, each with an
+// announced IP when it is a wildcard (like rtc.address); turn.tls_port apart from turn.port while TURN over TCP
+// listens there; turn.tls_host a host name or IP address; at least one API key outside dev
+// mode; webhook.api_key, if set, naming one of api_keys; and a key to sign with whenever
+// webhook.urls is non-empty. Opens the TLS files to see that they are readable regular files
+// but does not parse them (the TLS layer does).
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // The whole startup sequence above: LoadServerConfig(path_or_empty), overrides, dev-mode
-// defaults, validation. Returns the first error of any step, unchanged.
+// and TURN TLS defaults, validation. Returns the first error of any step, unchanged.
 absl::StatusOr<ServerConfig> ResolveServerConfig(const std::string& path_or_empty,
                                                  const ServerConfigOverrides& overrides);
 

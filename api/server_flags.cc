@@ -35,6 +35,16 @@ ABSL_FLAG(std::optional<uint16_t>, rtc_port, std::nullopt,
           "UDP port of worker 0; worker i uses +i, 0 = ephemeral (default 40000) [rtc.port]");
 ABSL_FLAG(std::string, announced_ip, "",
           "IP put into ICE candidates (default: the bound rtc address) [rtc.announced_ip]");
+ABSL_FLAG(std::string, rtc_extra_addresses, "",
+          "More media addresses, ip[=announced_ip][,...] (e.g. an IPv6 one), each on every "
+          "worker's port with candidates of its own; replaces the file's list "
+          "[rtc.extra_addresses]");
+ABSL_FLAG(bool, ice_tcp, true,
+          "ICE over TCP (RFC 6544 passive candidates) on every media address (default true) "
+          "[rtc.ice_tcp]");
+ABSL_FLAG(std::optional<uint16_t>, ice_tcp_port, std::nullopt,
+          "ICE-TCP port of worker 0, worker i uses +i; 0 = each worker's UDP port (default 0) "
+          "[rtc.ice_tcp_port]");
 ABSL_FLAG(std::optional<int>, workers, std::nullopt,
           "Media worker threads, 0-64, 0 = one per core (default 0) [rtc.workers]");
 ABSL_FLAG(std::string, placement, "",
@@ -72,6 +82,21 @@ ABSL_FLAG(std::optional<uint16_t>, turn_port, std::nullopt,
 ABSL_FLAG(std::string, turn_secret, "",
           "Shared secret of the TURN REST credentials (default: random per process; \"secret\" "
           "in dev mode) [turn.secret]");
+ABSL_FLAG(bool, turn_tls, true,
+          "TURN over TLS (turns: URLs) when a certificate is available (default true) "
+          "[turn.tls]");
+ABSL_FLAG(std::optional<uint16_t>, turn_tls_port, std::nullopt,
+          "TURN over TLS TCP port, 0 = ephemeral (default 5349; 443 passes HTTPS-only "
+          "firewalls) [turn.tls_port]");
+ABSL_FLAG(std::string, turn_tls_cert_file, "",
+          "PEM certificate chain for TURN over TLS (default: --tls_cert_file) "
+          "[turn.tls_cert_file]");
+ABSL_FLAG(std::string, turn_tls_key_file, "",
+          "PEM private key of --turn_tls_cert_file (default: --tls_key_file) "
+          "[turn.tls_key_file]");
+ABSL_FLAG(std::string, turn_tls_host, "",
+          "Host name in the turns: URL, one the certificate is for (default: the public IP) "
+          "[turn.tls_host]");
 
 namespace switchyard::api {
 namespace {
@@ -99,6 +124,9 @@ ServerConfigOverrides OverridesFromFlags() {
   overrides.rtc_address = IfGiven(FLAGS_rtc_address);
   overrides.rtc_port = absl::GetFlag(FLAGS_rtc_port);
   overrides.announced_ip = IfGiven(FLAGS_announced_ip);
+  overrides.rtc_extra_addresses = IfGiven(FLAGS_rtc_extra_addresses);
+  overrides.ice_tcp = IfGiven(FLAGS_ice_tcp);
+  overrides.ice_tcp_port = absl::GetFlag(FLAGS_ice_tcp_port);
   overrides.workers = absl::GetFlag(FLAGS_workers);
   overrides.placement = IfGiven(FLAGS_placement);
   overrides.web_dir = IfGiven(FLAGS_web_dir);
@@ -114,6 +142,11 @@ ServerConfigOverrides OverridesFromFlags() {
   overrides.turn_enabled = IfGiven(FLAGS_turn);
   overrides.turn_port = absl::GetFlag(FLAGS_turn_port);
   overrides.turn_secret = IfGiven(FLAGS_turn_secret);
+  overrides.turn_tls = IfGiven(FLAGS_turn_tls);
+  overrides.turn_tls_port = absl::GetFlag(FLAGS_turn_tls_port);
+  overrides.turn_tls_cert_file = IfGiven(FLAGS_turn_tls_cert_file);
+  overrides.turn_tls_key_file = IfGiven(FLAGS_turn_tls_key_file);
+  overrides.turn_tls_host = IfGiven(FLAGS_turn_tls_host);
   return overrides;
 }
 

@@ -5,7 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/tls_context.h"
 #include "transport/turn_credentials.h"
 
 namespace switchyard::api {
@@ -25,12 +27,10 @@ std::string RandomSecret() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::TurnConfig& config,
-                                                               const std::string& bind_ip,
-                                                               const std::string& public_ip,
-                                                               std::vector<transport::SocketAddress> sfu_addresses,
-                                                               const transport::Clock& clock,
-                                                               std::function<int64_t()> unix_now) {
+absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(
+    const config::TurnConfig& config, const std::string& bind_ip, const std::string& public_ip,
+    const std::vector<SfuWorkerEndpoints>& workers, const transport::Clock& clock,
+    std::function<int64_t()> unix_now) {
   std::unique_ptr<TurnRunner> runner(new TurnRunner());
   runner->unix_now_ = unix_now;
   runner->secret_ = config.secret().empty() ? RandomSecret() : config.secret();
@@ -49,10 +49,19 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   transport::TurnService::Options options;
   options.listen = *listen;
   options.tcp = config.tcp();
+  if (config.tls() && !config.tls_cert_file().empty()) {
+    auto tls = CreateServerTlsContext(config.tls_cert_file(), config.tls_key_file(),
+                                      TlsService::kTurn);
+    if (!tls.ok()) return tls.status();
+    options.tls = *std::move(tls);
+    options.tls_port = static_cast<uint16_t>(config.tls_port());
+  }
   // Once a second, off the hot path: the control thread's /metrics reads the copy.
-  options.on_stats = [runner = runner.get()](const transport::TurnServer::Stats& stats) {
+  options.on_stats = [runner = runner.get()](const transport::TurnServer::Stats& stats,
+                                             const transport::TurnService::StreamStats& streams) {
     absl::MutexLock lock(&runner->stats_mutex_);
     runner->stats_ = stats;
+    runner->stream_stats_ = streams;
   };
   options.relay_address = *relay;
   // Relays bound to a wildcard or behind 1:1 NAT are advertised at the public address.
@@ -63,15 +72,24 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   options.turn.max_allocations_total = config.total_quota();
   options.turn.peer_policy.allow_loopback = config.allow_loopback_peers();
   options.turn.peer_policy.allow_private = config.allow_private_peers();
-  for (const transport::SocketAddress& bound : sfu_addresses) {
-    const transport::SocketAddress shown =
-        announced->is_ipv4()
-            ? transport::SocketAddress::FromIpv4(announced->ipv4_host_order(), bound.port())
-            : transport::SocketAddress::FromIpv6(announced->ip_bytes(), bound.port());
-    options.turn.peer_policy.always_allowed.push_back(bound);
-    if (shown != bound) {
-      options.turn.peer_policy.always_allowed.push_back(shown);
-      options.self_rewrites.emplace_back(shown, bound);
+  for (const SfuWorkerEndpoints& worker : workers) {
+    transport::TurnService::InProcessWorker in_process;
+    for (const auto& [bound, announced_ip] : worker.sockets) {
+      auto shown = announced_ip.empty()
+                       ? std::optional<transport::SocketAddress>(bound)
+                       : transport::SocketAddress::Parse(announced_ip, bound.port());
+      if (!shown) return absl::InvalidArgumentError("turn: bad announced SFU address");
+      options.turn.peer_policy.always_allowed.push_back(bound);
+      if (*shown != bound) {
+        options.turn.peer_policy.always_allowed.push_back(*shown);
+        options.self_rewrites.emplace_back(*shown, bound);
+      }
+      in_process.bound.push_back(bound);
+    }
+    if (worker.to_worker != nullptr && worker.from_worker != nullptr) {
+      in_process.to_worker = worker.to_worker;
+      in_process.from_worker = worker.from_worker;
+      options.in_process.push_back(std::move(in_process));
     }
   }
 
@@ -79,16 +97,26 @@ absl::StatusOr<std::unique_ptr<TurnRunner>> TurnRunner::Create(const config::Tur
   auto service =
       transport::TurnService::Create(*runner->io_, clock, std::move(unix_now), options);
   if (!service.ok()) {
-    return absl::Status(service.status().code(),
-                        absl::StrCat("turn: cannot bind UDP ", listen->ToString(), ": ",
-                                     service.status().message(),
-                                     " (set turn.port / --turn_port, or --turn=false)"));
+    // The service names the transport and address ("TLS: bind 0.0.0.0:5349: Address already
+    // in use"); the hint names the setting that moves it.
+    const absl::string_view message = service.status().message();
+    const char* hint = absl::StartsWith(message, "TLS:")
+                           ? " (set turn.tls_port / --turn_tls_port, or --turn_tls=false)"
+                           : " (set turn.port / --turn_port, or --turn=false)";
+    return absl::Status(service.status().code(), absl::StrCat("turn: ", message, hint));
   }
   runner->service_ = *std::move(service);
   runner->port_ = runner->service_->listen_address().port();
   runner->tcp_port_ = runner->service_->tcp_listen_address().port();
+  runner->tls_port_ = runner->service_->tls_listen_address().port();
   auto host = transport::SocketAddress::Parse(public_ip, runner->port_);
   runner->public_host_ = host && host->is_ipv6() ? absl::StrCat("[", public_ip, "]") : public_ip;
+  // An IPv6 literal goes into a URL in brackets (RFC 3986 §3.2.2), a name as it is.
+  const std::string& tls_host = config.tls_host();
+  auto tls_ip = transport::SocketAddress::Parse(tls_host, 0);
+  runner->tls_host_ = tls_host.empty()                ? runner->public_host_
+                      : tls_ip && tls_ip->is_ipv6() ? absl::StrCat("[", tls_host, "]")
+                                                    : tls_host;
   return runner;
 }
 
@@ -113,7 +141,7 @@ void TurnRunner::Stop() {
       io_->stop();
     });
     if (thread_.joinable()) thread_.join();
-  } else {
+  } else if (service_) {  // null when Create failed to bind
     service_->Stop();
   }
 }
@@ -129,6 +157,11 @@ std::vector<IceServerInfo> TurnRunner::IceServersFor(const std::string& identity
   if (tcp_port_ != 0) {
     turn.urls.push_back(absl::StrCat("turn:", public_host_, ":", tcp_port_, "?transport=tcp"));
   }
+  // RFC 7065 §3: turns: with transport=tcp is TURN over TLS over TCP; one entry, as the same
+  // credentials serve every transport.
+  if (tls_port_ != 0) {
+    turn.urls.push_back(absl::StrCat("turns:", tls_host_, ":", tls_port_, "?transport=tcp"));
+  }
   turn.username = credential.username;
   turn.credential = credential.password;
   return {stun, turn};
@@ -137,6 +170,11 @@ std::vector<IceServerInfo> TurnRunner::IceServersFor(const std::string& identity
 transport::TurnServer::Stats TurnRunner::CollectStats() const {
   absl::MutexLock lock(&stats_mutex_);
   return stats_;
+}
+
+transport::TurnService::StreamStats TurnRunner::CollectStreamStats() const {
+  absl::MutexLock lock(&stats_mutex_);
+  return stream_stats_;
 }
 
 }  // namespace switchyard::api

@@ -6,7 +6,9 @@
 // server picks); simulcast=0 (publish one encoding); codec=vp8|vp9|h264|av1 (preferred video
 // codec); video=0 (publish the microphone only); publish=0 (join as a viewer: publish nothing);
 // stats=0|1 (per-tile stats badges); relay=1 (media only through the server's TURN relay, as a
-// client behind a strict NAT or firewall would: RTCConfiguration.iceTransportPolicy "relay").
+// client behind a strict NAT or firewall would: RTCConfiguration.iceTransportPolicy "relay");
+// relay=tls (the same through the turns: URLs only, as a client whose network lets nothing but
+// TLS out would).
 
 export const params = new URLSearchParams(window.location.search);
 
@@ -18,13 +20,20 @@ export const options = {
   // A join token handed to the page (production); without it the page asks /dev/token.
   token: params.get('token') || '',
   identity: params.get('identity') || '',
-  relayOnly: params.get('relay') === '1',
+  relayOnly: params.get('relay') === '1' || params.get('relay') === 'tls',
+  relayTlsOnly: params.get('relay') === 'tls',
 };
 
 // RTCConfiguration for both PeerConnections: the ICE servers `joined` handed us (the server's
 // STUN/TURN with credentials for this participant).
 export function rtcConfiguration(current, extra = {}) {
-  const config = { bundlePolicy: 'max-bundle', iceServers: current.iceServers || [], ...extra };
+  let iceServers = current.iceServers || [];
+  if (options.relayTlsOnly) {
+    iceServers = iceServers
+      .map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) => u.startsWith('turns:')) }))
+      .filter((s) => s.urls.length > 0);
+  }
+  const config = { bundlePolicy: 'max-bundle', iceServers, ...extra };
   if (options.relayOnly) config.iceTransportPolicy = 'relay';
   return config;
 }

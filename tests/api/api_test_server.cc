@@ -20,6 +20,7 @@ ServerConfig TestServerConfig() {
   config.mutable_rtc()->set_address("127.0.0.1");
   config.mutable_rtc()->set_port(0);
   config.mutable_turn()->set_port(0);  // tests run in parallel: never the shared 3478
+  config.mutable_turn()->set_tls_port(0);  // nor 5349, where a test gives TURN a certificate
   config.set_dev_mode(false);
   auto* key = config.add_api_keys();
   key->set_key(kTestApiKey);

@@ -35,6 +35,7 @@
 #include "api/server.h"
 #include "api/server_config.h"
 #include "api/tls_context.h"
+#include "tests/transport/test_pki.h"
 #include "transport/clock.h"
 
 namespace switchyard::api {
@@ -53,131 +54,9 @@ using tcp = boost::asio::ip::tcp;
 constexpr milliseconds kStepTimeout(5000);
 constexpr milliseconds kAwaitLimit(6000);
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using UniqueX509 = std::unique_ptr<X509, X509Free>;
-using UniquePkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-UniquePkey NewP256Key() { return UniquePkey(EVP_EC_gen("P-256")); }
-
-void AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  ASSERT_NE(ext, nullptr) << value;
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-// A certificate for `key` named `common_name`, signed by `issuer_key` as `issuer` (or
-// self-signed when issuer is null). CAs get basicConstraints CA:TRUE; leaves a SAN for
-// 127.0.0.1 and localhost.
-UniqueX509 MakeCertificate(EVP_PKEY* key, const std::string& common_name, bool ca,
-                           X509* issuer = nullptr, EVP_PKEY* issuer_key = nullptr) {
-  static long serial = 1;
-  UniqueX509 cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-  X509_set_pubkey(cert.get(), key);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
-                             0);
-  X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
-  X509* signer = issuer ? issuer : cert.get();
-  AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
-  if (ca) {
-    AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
-    AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
-    AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
-    AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
-    AddExtension(cert.get(), signer, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
-  }
-  if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) == 0) return nullptr;
-  return cert;
-}
-
-std::string BioText(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  std::string text(data, static_cast<size_t>(size));
-  BIO_free(bio);
-  return text;
-}
-
-std::string CertPem(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  return BioText(bio);
-}
-
-std::string KeyPem(EVP_PKEY* key, const char* passphrase = nullptr) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (passphrase) {
-    PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(),
-                             reinterpret_cast<const unsigned char*>(passphrase),
-                             static_cast<int>(strlen(passphrase)), nullptr, nullptr);
-  } else {
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  }
-  return BioText(bio);
-}
-
-// A temporary directory holding a root CA, an intermediate and a leaf for 127.0.0.1, as the
-// files an operator would configure: chain.pem (leaf + intermediate, like a fullchain.pem),
-// key.pem, root.pem (what clients trust), plus a self-signed pair.
-class Pki {
- public:
-  Pki() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "switchyard-tls-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    root_key_ = NewP256Key();
-    root_ = MakeCertificate(root_key_.get(), "Switchyard Test Root", /*ca=*/true);
-    intermediate_key_ = NewP256Key();
-    intermediate_ = MakeCertificate(intermediate_key_.get(), "Switchyard Test Intermediate", true,
-                                    root_.get(), root_key_.get());
-    leaf_key_ = NewP256Key();
-    leaf_ = MakeCertificate(leaf_key_.get(), "127.0.0.1", false, intermediate_.get(),
-                            intermediate_key_.get());
-    self_signed_key_ = NewP256Key();
-    self_signed_ = MakeCertificate(self_signed_key_.get(), "127.0.0.1", false);
-    Write("chain.pem", CertPem(leaf_.get()) + CertPem(intermediate_.get()));
-    Write("key.pem", KeyPem(leaf_key_.get()));
-    Write("root.pem", CertPem(root_.get()));
-    Write("self.pem", CertPem(self_signed_.get()));
-    Write("self.key", KeyPem(self_signed_key_.get()));
-  }
-  ~Pki() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = Path(name);
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  const std::filesystem::path& dir() const { return dir_; }
-  X509* leaf() const { return leaf_.get(); }
-  EVP_PKEY* leaf_key() const { return leaf_key_.get(); }
-  EVP_PKEY* self_signed_key() const { return self_signed_key_.get(); }
-
- private:
-  std::filesystem::path dir_;
-  UniquePkey root_key_, intermediate_key_, leaf_key_, self_signed_key_;
-  UniqueX509 root_, intermediate_, leaf_, self_signed_;
-};
+using Pki = transport::testing::TestPki;
+using transport::testing::CertPem;
+using transport::testing::KeyPem;
 
 TEST(TlsContextTest, LoadsChainAndKeyWithModernSettings) {
   Pki pki;
@@ -233,6 +112,83 @@ TEST(TlsContextTest, BadFilesAreRefusedNamingTheField) {
   // Refused rather than prompting for a pass phrase on the terminal.
   const std::string encrypted = pki.Write("encrypted.key", KeyPem(pki.leaf_key(), "hunter2"));
   ExpectError(CreateServerTlsContext(chain, encrypted), "http.tls_key_file: ", "encrypted");
+}
+
+// The ALPN protocol a server context selects for a client offering `offer` (wire format,
+// RFC 7301 §3.1; empty = no ALPN extension), over a handshake in memory; "" for none, and
+// "handshake failed" when it fails.
+std::string NegotiatedAlpn(ssl::context& server, const std::string& offer) {
+  SSL_CTX* client_ctx = SSL_CTX_new(TLS_client_method());
+  SSL* client = SSL_new(client_ctx);
+  SSL* peer = SSL_new(server.native_handle());
+  BIO* client_bio = nullptr;
+  BIO* server_bio = nullptr;
+  BIO_new_bio_pair(&client_bio, 0, &server_bio, 0);
+  SSL_set_bio(client, client_bio, client_bio);
+  SSL_set_bio(peer, server_bio, server_bio);
+  SSL_set_connect_state(client);
+  SSL_set_accept_state(peer);
+  if (!offer.empty()) {
+    SSL_set_alpn_protos(client, reinterpret_cast<const unsigned char*>(offer.data()),
+                        static_cast<unsigned int>(offer.size()));
+  }
+  bool client_done = false;
+  bool server_done = false;
+  for (int i = 0; i < 20 && !(client_done && server_done); ++i) {
+    client_done = client_done || SSL_do_handshake(client) == 1;
+    server_done = server_done || SSL_do_handshake(peer) == 1;
+  }
+  std::string result = "handshake failed";
+  if (client_done && server_done) {
+    const unsigned char* selected = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(client, &selected, &length);
+    result.assign(reinterpret_cast<const char*>(selected), length);
+  }
+  SSL_free(client);
+  SSL_free(peer);
+  SSL_CTX_free(client_ctx);
+  return result;
+}
+
+// HTTPS selects http/1.1, TURN "stun.turn" (RFC 7443); a client offering neither gets no ALPN
+// answer and still connects.
+TEST(TlsContextTest, AlpnSelectsTheServicesProtocol) {
+  Pki pki;
+  auto https = CreateServerTlsContext(pki.Path("chain.pem"), pki.Path("key.pem"));
+  auto turn = CreateServerTlsContext(pki.Path("chain.pem"), pki.Path("key.pem"), TlsService::kTurn);
+  ASSERT_TRUE(https.ok()) << https.status();
+  ASSERT_TRUE(turn.ok()) << turn.status();
+  const std::string h2_and_http11("\x02h2\x08http/1.1", 12);
+  const std::string turn_and_http11("\x08http/1.1\x09stun.turn", 19);
+  const std::string h2("\x02h2", 3);
+  EXPECT_EQ(NegotiatedAlpn(**https, h2_and_http11), "http/1.1");
+  EXPECT_EQ(NegotiatedAlpn(**https, h2), "");
+  EXPECT_EQ(NegotiatedAlpn(**https, ""), "");
+  EXPECT_EQ(NegotiatedAlpn(**turn, turn_and_http11), "stun.turn");
+  EXPECT_EQ(NegotiatedAlpn(**turn, h2_and_http11), "");
+  EXPECT_EQ(NegotiatedAlpn(**turn, ""), "");
+  SSL_CTX* ctx = (*turn)->native_handle();
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx), TLS1_2_VERSION);
+  EXPECT_TRUE(SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION);
+}
+
+// The same checks as for HTTPS, naming TURN's fields.
+TEST(TlsContextTest, TurnErrorsNameTheTurnFields) {
+  Pki pki;
+  const std::string chain = pki.Path("chain.pem");
+  const std::string key = pki.Path("key.pem");
+  ExpectError(CreateServerTlsContext(pki.Path("missing.pem"), key, TlsService::kTurn),
+              "turn.tls_cert_file: ", "no such file");
+  ExpectError(CreateServerTlsContext(chain, pki.Path("missing.key"), TlsService::kTurn),
+              "turn.tls_key_file: ", "no such file");
+  ExpectError(CreateServerTlsContext(key, chain, TlsService::kTurn), "turn.tls_cert_file: ",
+              "no PEM certificate");
+  const std::string encrypted = pki.Write("encrypted.key", KeyPem(pki.leaf_key(), "hunter2"));
+  ExpectError(CreateServerTlsContext(chain, encrypted, TlsService::kTurn), "turn.tls_key_file: ",
+              "encrypted");
+  ExpectError(CreateServerTlsContext(chain, pki.Path("self.key"), TlsService::kTurn),
+              "turn.tls_key_file: ", "does not match the certificate in turn.tls_cert_file");
 }
 
 // Runs `io` until the operation `start` begins completes, or the step times out (the stream's

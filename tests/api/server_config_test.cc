@@ -327,6 +327,43 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"WildcardBindWithoutAnnouncedIp",
                     [](ServerConfig& c) { c.mutable_rtc()->set_address("::"); },
                     "rtc.announced_ip: required when rtc.address is the wildcard"},
+        InvalidCase{"ExtraAddressBad",
+                    [](ServerConfig& c) {
+                      c.mutable_rtc()->add_extra_addresses()->set_address("v6.example");
+                    },
+                    "rtc.extra_addresses[0].address: not an IP address"},
+        InvalidCase{"ExtraAddressWildcardWithoutAnnouncedIp",
+                    [](ServerConfig& c) {
+                      c.mutable_rtc()->add_extra_addresses()->set_address("::");
+                    },
+                    "rtc.extra_addresses[0].announced_ip: required when "
+                    "rtc.extra_addresses[0].address is the wildcard"},
+        InvalidCase{"ExtraAddressAnnouncedWildcard",
+                    [](ServerConfig& c) {
+                      auto* extra = c.mutable_rtc()->add_extra_addresses();
+                      extra->set_address("::1");
+                      extra->set_announced_ip("::");
+                    },
+                    "rtc.extra_addresses[0].announced_ip: a wildcard"},
+        InvalidCase{"ExtraAddressRepeatsTheMainOne",
+                    [](ServerConfig& c) {
+                      c.mutable_rtc()->add_extra_addresses()->set_address(c.rtc().address());
+                    },
+                    "rtc.extra_addresses[0].address: "},
+        InvalidCase{"TooManyExtraAddresses",
+                    [](ServerConfig& c) {
+                      for (int i = 0; i < 16; ++i) {
+                        c.mutable_rtc()->add_extra_addresses()->set_address(
+                            "10.0.0." + std::to_string(i + 10));
+                      }
+                    },
+                    "rtc.extra_addresses: at most 15 entries"},
+        InvalidCase{"IceTcpPortsWrap",
+                    [](ServerConfig& c) {
+                      c.mutable_rtc()->set_ice_tcp_port(65535);
+                      c.mutable_rtc()->set_workers(2);
+                    },
+                    "rtc.ice_tcp_port: 65535 + 2 workers - 1 exceeds 65535"},
         InvalidCase{"WebDirEmpty", [](ServerConfig& c) { c.mutable_web()->set_dir(""); },
                     "web.dir: must not be empty"},
         InvalidCase{"KeyEmpty",
@@ -404,6 +441,53 @@ INSTANTIATE_TEST_SUITE_P(
                       c.mutable_http()->set_tls_key_file(kShippedConfig);
                     },
                     "http.tls_cert_file: not a regular file"},
+        InvalidCase{"TurnTlsCertWithoutKey",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_cert_file(kShippedConfig); },
+                    "turn.tls_key_file: required when turn.tls_cert_file is set"},
+        InvalidCase{"TurnTlsKeyWithoutCert",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_key_file(kShippedConfig); },
+                    "turn.tls_cert_file: required when turn.tls_key_file is set"},
+        InvalidCase{"TurnTlsCertMissing",
+                    [](ServerConfig& c) {
+                      c.mutable_turn()->set_tls_cert_file("/nonexistent/switchyard/turn.pem");
+                      c.mutable_turn()->set_tls_key_file(kShippedConfig);
+                    },
+                    "turn.tls_cert_file: no such file: \"/nonexistent/switchyard/turn.pem\""},
+        InvalidCase{"TurnTlsKeyIsADirectory",
+                    [](ServerConfig& c) {
+                      c.mutable_turn()->set_tls_cert_file(kShippedConfig);
+                      c.mutable_turn()->set_tls_key_file(SWITCHYARD_FIXTURES_DIR);
+                    },
+                    "turn.tls_key_file: not a regular file"},
+        InvalidCase{"TurnTlsPortTooLarge",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_port(65536); },
+                    "turn.tls_port: must be 0-65535, got 65536"},
+        InvalidCase{"TurnTlsPortIsTheTcpPort",
+                    [](ServerConfig& c) {
+                      c.mutable_turn()->set_tls_cert_file(kShippedConfig);
+                      c.mutable_turn()->set_tls_key_file(kShippedConfig);
+                      c.mutable_turn()->set_tls_port(3478);
+                    },
+                    "turn.tls_port: must differ from turn.port (3478) while turn.tcp is on"},
+        InvalidCase{"TurnTlsPortIsTheHttpPort",
+                    [](ServerConfig& c) {
+                      c.mutable_http()->set_tls_cert_file(kShippedConfig);
+                      c.mutable_http()->set_tls_key_file(kShippedConfig);
+                      c.mutable_turn()->set_tls_cert_file(kShippedConfig);
+                      c.mutable_turn()->set_tls_key_file(kShippedConfig);
+                      c.mutable_http()->set_port(443);
+                      c.mutable_turn()->set_tls_port(443);
+                    },
+                    "turn.tls_port: must differ from http.port (443) on the same address"},
+        InvalidCase{"TurnTlsHostWithPort",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_host("turn.example.com:443"); },
+                    "turn.tls_host: not a host name or IP address: \"turn.example.com:443\""},
+        InvalidCase{"TurnTlsHostUrl",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_host("turns://turn.example"); },
+                    "turn.tls_host: not a host name or IP address"},
+        InvalidCase{"TurnTlsHostLabelEndsWithHyphen",
+                    [](ServerConfig& c) { c.mutable_turn()->set_tls_host("turn-.example.com"); },
+                    "turn.tls_host: not a host name or IP address"},
         InvalidCase{"EmptyTimeoutOverAWeek",
                     [](ServerConfig& c) {
                       c.mutable_room()->set_empty_timeout_seconds(7 * 24 * 3600 + 1);
@@ -508,6 +592,77 @@ TEST(ServerConfigTest, TlsWithBothFilesReadableIsAccepted) {
   config.mutable_http()->set_tls_cert_file(dir.File("cert.pem", "-----BEGIN CERTIFICATE-----\n"));
   config.mutable_http()->set_tls_key_file(dir.File("key.pem", "-----BEGIN PRIVATE KEY-----\n"));
   EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+}
+
+// TURN over TLS takes the HTTPS pair unless it has its own; a pair of its own wins whole.
+TEST(ServerConfigTest, TurnTlsFallsBackToTheHttpsCertificate) {
+  TempDir dir;
+  const std::string cert = dir.File("cert.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string key = dir.File("key.pem", "-----BEGIN PRIVATE KEY-----\n");
+  ServerConfig none = ProductionConfig();
+  ApplyTurnTlsDefaults(none);
+  EXPECT_EQ(none.turn().tls_cert_file(), "");  // no certificate anywhere: no TURN over TLS
+  EXPECT_EQ(none.turn().tls_key_file(), "");
+
+  ServerConfigOverrides flags;
+  flags.tls_cert_file = cert;
+  flags.tls_key_file = key;
+  flags.dev_mode = true;
+  auto from_http = ResolveServerConfig("", flags);
+  ASSERT_TRUE(from_http.ok()) << from_http.status();
+  EXPECT_EQ(from_http->turn().tls_cert_file(), cert);
+  EXPECT_EQ(from_http->turn().tls_key_file(), key);
+  EXPECT_EQ(from_http->turn().tls_port(), 5349u);
+  EXPECT_TRUE(from_http->turn().tls());
+
+  const std::string turn_cert = dir.File("turn.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string turn_key = dir.File("turn.key", "-----BEGIN PRIVATE KEY-----\n");
+  flags.turn_tls_cert_file = turn_cert;
+  flags.turn_tls_key_file = turn_key;
+  flags.turn_tls_port = 443;
+  flags.turn_tls_host = "turn.example.com";
+  auto own = ResolveServerConfig("", flags);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->turn().tls_cert_file(), turn_cert);
+  EXPECT_EQ(own->turn().tls_key_file(), turn_key);
+  EXPECT_EQ(own->turn().tls_port(), 443u);
+  EXPECT_EQ(own->turn().tls_host(), "turn.example.com");
+
+  // Half a pair of its own is not completed from the HTTPS pair: it is refused.
+  flags.turn_tls_key_file.reset();
+  auto half = ResolveServerConfig("", flags);
+  ASSERT_FALSE(half.ok());
+  EXPECT_THAT(Message(half.status()),
+              StartsWith("turn.tls_key_file: required when turn.tls_cert_file is set"));
+}
+
+TEST(ServerConfigTest, TurnTlsEdgeValuesAreAccepted) {
+  ServerConfig config = ProductionConfig();
+  for (const char* host : {"turn.example.com", "localhost", "203.0.113.7", "2001:db8::7",
+                           "a-b.c1.example", "TURN.Example.COM"}) {
+    config.mutable_turn()->set_tls_host(host);
+    EXPECT_TRUE(ValidateServerConfig(config).ok()) << host << ": " << ValidateServerConfig(config);
+  }
+  // Without a certificate TLS is not served, so the port may be anything (even turn.port).
+  config.mutable_turn()->set_tls_port(3478);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  TempDir dir;
+  config.mutable_turn()->set_tls_cert_file(dir.File("c.pem", "-----BEGIN CERTIFICATE-----\n"));
+  config.mutable_turn()->set_tls_key_file(dir.File("k.pem", "-----BEGIN PRIVATE KEY-----\n"));
+  config.mutable_turn()->set_tcp(false);  // nothing else on TCP 3478 then
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  config.mutable_turn()->set_tcp(true);
+  config.mutable_turn()->set_tls_port(0);  // ephemeral (tests)
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  config.mutable_turn()->set_tls_port(443);
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  // 443 for HTTPS too, but on another address.
+  config.mutable_http()->set_port(443);
+  config.mutable_http()->set_address("192.0.2.1");
+  config.mutable_rtc()->set_address("192.0.2.2");
+  EXPECT_TRUE(ValidateServerConfig(config).ok()) << ValidateServerConfig(config);
+  config.mutable_turn()->set_address("0.0.0.0");
+  EXPECT_FALSE(ValidateServerConfig(config).ok());
 }
 
 TEST(ServerConfigTest, WebhookUrlsOfEveryAcceptedShape) {

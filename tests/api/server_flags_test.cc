@@ -40,7 +40,10 @@ TEST_F(ServerFlagsTest, NoFlagsOverrideNothing) {
                o.max_body_bytes || o.api_rate_limit || o.rtc_address || o.rtc_port ||
                o.announced_ip || o.workers || o.placement || o.web_dir || o.dev_mode || o.api_keys ||
                o.auto_create_rooms || o.empty_timeout_seconds || o.max_participants ||
-               o.webhook_urls || o.webhook_api_key || o.webhook_max_attempts);
+               o.webhook_urls || o.webhook_api_key || o.webhook_max_attempts || o.turn_enabled ||
+               o.turn_port || o.turn_secret || o.turn_tls || o.turn_tls_port ||
+               o.turn_tls_cert_file || o.turn_tls_key_file || o.turn_tls_host ||
+               o.rtc_extra_addresses || o.ice_tcp || o.ice_tcp_port);
 }
 
 TEST_F(ServerFlagsTest, EveryFlagReachesItsOverride) {
@@ -73,6 +76,55 @@ TEST_F(ServerFlagsTest, EveryFlagReachesItsOverride) {
   EXPECT_THAT(o.webhook_urls, Optional(Eq("https://a.example/,http://b.example/")));
   EXPECT_THAT(o.webhook_api_key, Optional(Eq("a")));
   EXPECT_THAT(o.webhook_max_attempts, Optional(Eq(3u)));
+}
+
+TEST_F(ServerFlagsTest, TurnFlagsReachTheConfig) {
+  const ServerConfigOverrides o =
+      Parse({"--noturn", "--turn_port=3479", "--turn_secret=s3", "--turn_tls=false",
+             "--turn_tls_port=443", "--turn_tls_cert_file=/t.pem", "--turn_tls_key_file=/t.key",
+             "--turn_tls_host=turn.example.com"});
+  EXPECT_THAT(o.turn_enabled, Optional(false));
+  EXPECT_THAT(o.turn_port, Optional(Eq(3479)));
+  EXPECT_THAT(o.turn_secret, Optional(Eq("s3")));
+  EXPECT_THAT(o.turn_tls, Optional(false));
+  EXPECT_THAT(o.turn_tls_port, Optional(Eq(443)));
+  EXPECT_THAT(o.turn_tls_cert_file, Optional(Eq("/t.pem")));
+  EXPECT_THAT(o.turn_tls_key_file, Optional(Eq("/t.key")));
+  EXPECT_THAT(o.turn_tls_host, Optional(Eq("turn.example.com")));
+  ServerConfig config = DefaultServerConfig();
+  ASSERT_TRUE(ApplyServerConfigOverrides(o, config).ok());
+  EXPECT_FALSE(config.turn().enabled());
+  EXPECT_EQ(config.turn().port(), 3479u);
+  EXPECT_FALSE(config.turn().tls());
+  EXPECT_EQ(config.turn().tls_port(), 443u);
+  EXPECT_EQ(config.turn().tls_cert_file(), "/t.pem");
+  EXPECT_EQ(config.turn().tls_key_file(), "/t.key");
+  EXPECT_EQ(config.turn().tls_host(), "turn.example.com");
+}
+
+// Media addresses and ICE-TCP: the flags reach the config, "ip=announced" splits, an empty
+// list clears the file's.
+TEST_F(ServerFlagsTest, RtcAddressAndIceTcpFlagsReachTheConfig) {
+  const ServerConfigOverrides o =
+      Parse({"--rtc_extra_addresses=::1,10.0.0.2=203.0.113.2", "--noice_tcp",
+             "--ice_tcp_port=443"});
+  EXPECT_THAT(o.rtc_extra_addresses, Optional(Eq("::1,10.0.0.2=203.0.113.2")));
+  EXPECT_THAT(o.ice_tcp, Optional(false));
+  EXPECT_THAT(o.ice_tcp_port, Optional(Eq(443)));
+  ServerConfig config = DefaultServerConfig();
+  ASSERT_TRUE(config.rtc().ice_tcp());
+  ASSERT_TRUE(ApplyServerConfigOverrides(o, config).ok());
+  ASSERT_EQ(config.rtc().extra_addresses_size(), 2);
+  EXPECT_EQ(config.rtc().extra_addresses(0).address(), "::1");
+  EXPECT_EQ(config.rtc().extra_addresses(0).announced_ip(), "");
+  EXPECT_EQ(config.rtc().extra_addresses(1).address(), "10.0.0.2");
+  EXPECT_EQ(config.rtc().extra_addresses(1).announced_ip(), "203.0.113.2");
+  EXPECT_FALSE(config.rtc().ice_tcp());
+  EXPECT_EQ(config.rtc().ice_tcp_port(), 443u);
+  ServerConfigOverrides clear;
+  clear.rtc_extra_addresses = "";
+  ASSERT_TRUE(ApplyServerConfigOverrides(clear, config).ok());
+  EXPECT_EQ(config.rtc().extra_addresses_size(), 0);
 }
 
 TEST_F(ServerFlagsTest, DevSwitchForms) {

@@ -11,7 +11,7 @@
 // SWITCHYARD_SERVER_NETNS (run the server in that network namespace) and
 // SWITCHYARD_SERVER_ADDRESS (its address there): those namespaces are the test's own.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -140,9 +140,28 @@ export async function mediaFlows(page, expected, gapMs = 1_500) {
   return { ok, detail };
 }
 
-// One server process and one browser for a test file, with the logs of both.
+// A self-signed certificate for 127.0.0.1 made with the openssl tool in a fresh temporary
+// folder: {dir, certFile, keyFile, spki}, spki being the base64 SHA-256 of its public key as
+// Chromium's --ignore-certificate-errors-spki-list takes it.
+export function makeSelfSignedCertificate() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-e2e-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  const publicKey = new crypto.X509Certificate(fs.readFileSync(certFile)).publicKey;
+  const spki = crypto.createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  return { dir, certFile, keyFile, spki };
+}
+
+// One server process and one browser for a test file, with the logs of both. `serverArgs` and
+// `browserArgs` are added to the server's and Chromium's command lines.
 export class Harness {
-  constructor() {
+  constructor({ serverArgs = [], browserArgs = [] } = {}) {
+    this.serverArgs = serverArgs;
+    this.browserArgs = browserArgs;
     this.logs = [];
     this.server = null;
     this.serverExit = null;
@@ -186,8 +205,11 @@ export class Harness {
       `--http_address=${address}`, '--http_port=0',
       `--rtc_address=${address}`, '--rtc_port=0',
       `--announced_ip=${address}`,
-      '--turn_port=0',  // the embedded STUN/TURN server on an ephemeral port (tests run in parallel)
+      // The embedded STUN/TURN server on ephemeral ports (tests run in parallel); TURN over TLS
+      // only serves when a test gives it a certificate.
+      '--turn_port=0', '--turn_tls_port=0',
       `--web_dir=${kWebDir}`,
+      ...this.serverArgs,
     ];
     this.log(`server: ${netns ? `(netns ${netns}) ` : ''}${bin} ${args.join(' ')}`);
     const server = netns
@@ -256,6 +278,7 @@ export class Harness {
         // is not.
         ...(new URL(this.baseUrl).hostname === '127.0.0.1'
           ? [] : [`--unsafely-treat-insecure-origin-as-secure=${new URL(this.baseUrl).origin}`]),
+        ...this.browserArgs,
       ],
     });
   }

@@ -1,18 +1,25 @@
 #include "transport/turn_service.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <cerrno>
 #include <chrono>
+#include <functional>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/transport/test_pki.h"
 #include "transport/byte_io.h"
 #include "transport/stun_message.h"
 #include "transport/turn_credentials.h"
@@ -67,10 +74,11 @@ class TurnServiceTest : public ::testing::Test {
  protected:
   TurnServiceTest() { Restart(/*allow_loopback=*/true); }
 
+  // A fresh service on ephemeral loopback ports with UDP, TCP and TLS (self-signed), its
+  // options then adjusted by `tweak`.
   void Restart(bool allow_loopback, std::vector<std::pair<SocketAddress, SocketAddress>> rewrites = {},
-               Duration tcp_idle_timeout = std::chrono::seconds(30)) {
+               const std::function<void(TurnService::Options&)>& tweak = nullptr) {
     TurnService::Options options;
-    options.tcp_idle_timeout = tcp_idle_timeout;
     options.listen = *SocketAddress::Parse("127.0.0.1", 0);
     options.relay_address = *SocketAddress::Parse("127.0.0.1", 0);
     options.turn.auth_secret = "secret";
@@ -79,9 +87,25 @@ class TurnServiceTest : public ::testing::Test {
       options.turn.peer_policy.always_allowed.push_back(announced);
     }
     options.self_rewrites = std::move(rewrites);
+    options.tls = ServerTlsContext();
+    options.tls_port = 0;
+    if (tweak) tweak(options);
     service_.reset();
     service_ = TurnService::Create(io_, clock_, [] { return kUnixNow; }, options).value();
     service_->Start();
+  }
+
+  // The self-signed pair, and deliberately lax otherwise (TLS 1.0 and OpenSSL's security
+  // level 0 allowed): what the service refuses then is its own doing.
+  std::shared_ptr<boost::asio::ssl::context> ServerTlsContext() {
+    auto context =
+        std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    SSL_CTX* ctx = context->native_handle();
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    SSL_CTX_use_certificate(ctx, pki_.self_signed());
+    SSL_CTX_use_PrivateKey(ctx, pki_.self_signed_key());
+    return context;
   }
 
   // Runs the server until `socket` has a datagram (or 2 s pass).
@@ -124,23 +148,30 @@ class TurnServiceTest : public ::testing::Test {
     b.AddUint32(kStunAttrRequestedTransport, 17u << 24);
   }
 
-  // A TURN client over TCP to the service, its reads pumping the server's io_context.
-  class TcpClient {
+  // A TURN client on a stream to the service, its reads pumping the server's io_context.
+  class StreamClient {
    public:
-    TcpClient(TurnServiceTest& test) : test_(test) {
+    explicit StreamClient(TurnServiceTest& test, const SocketAddress& to) : test_(test) {
       fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_storage s;
-      const socklen_t len = test.service_->tcp_listen_address().ToSockaddr(s);
+      const socklen_t len = to.ToSockaddr(s);
       EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&s), len), 0);
+      ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
     }
-    ~TcpClient() { Close(); }
+    virtual ~StreamClient() { Close(); }
     void Close() {
       if (fd_ >= 0) ::close(fd_);
       fd_ = -1;
     }
-    void Send(const std::vector<uint8_t>& bytes) {
-      ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-                static_cast<ssize_t>(bytes.size()));
+    virtual void Send(const std::vector<uint8_t>& bytes) {
+      size_t sent = 0;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (sent < bytes.size() && std::chrono::steady_clock::now() < deadline) {
+        const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) sent += static_cast<size_t>(n);
+        if (n <= 0) test_.io_.poll();
+      }
+      ASSERT_EQ(sent, bytes.size());
     }
     // The next whole STUN message or padded ChannelData frame (empty after 2 s).
     std::vector<uint8_t> NextFrame() {
@@ -158,7 +189,7 @@ class TurnServiceTest : public ::testing::Test {
         }
         test_.io_.poll();
         uint8_t buffer[4096];
-        const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+        const ssize_t n = Receive(buffer, sizeof(buffer));
         if (n > 0) pending_.insert(pending_.end(), buffer, buffer + n);
         if (n <= 0) ::usleep(1000);
       }
@@ -173,18 +204,181 @@ class TurnServiceTest : public ::testing::Test {
       }
       uint8_t buffer[4096];
       while (true) {
-        const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+        const ssize_t n = Receive(buffer, sizeof(buffer));
         if (n == 0) return true;
         if (n < 0) return false;
       }
     }
 
-   private:
+   protected:
+    // Bytes of the stream: > 0 read, 0 at its end (or broken), < 0 none yet.
+    virtual ssize_t Receive(uint8_t* buffer, size_t size) {
+      const ssize_t n = ::recv(fd_, buffer, size, 0);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return 0;
+      return n;
+    }
+
     TurnServiceTest& test_;
     int fd_ = -1;
+
+   private:
     std::vector<uint8_t> pending_;
   };
 
+  class TcpClient final : public StreamClient {
+   public:
+    explicit TcpClient(TurnServiceTest& test)
+        : StreamClient(test, test.service_->tcp_listen_address()) {}
+  };
+
+  // TURN over TLS: trusts the self-signed certificate and checks it names 127.0.0.1. Connect()
+  // handshakes (with the protocol versions asked for; 0 = OpenSSL's defaults).
+  class TlsClient final : public StreamClient {
+   public:
+    explicit TlsClient(TurnServiceTest& test)
+        : StreamClient(test, test.service_->tls_listen_address()),
+          ctx_(SSL_CTX_new(TLS_client_method())) {
+      X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), test.pki_.self_signed());
+      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    }
+    ~TlsClient() override {
+      if (ssl_ != nullptr) SSL_free(ssl_);
+      SSL_CTX_free(ctx_);
+    }
+    bool Connect(int min_version = 0, int max_version = 0) {
+      if (min_version != 0) {
+        // Old versions need OpenSSL's security level 0 on this side too.
+        SSL_CTX_set_security_level(ctx_, 0);
+        SSL_CTX_set_min_proto_version(ctx_, min_version);
+      }
+      if (max_version != 0) SSL_CTX_set_max_proto_version(ctx_, max_version);
+      ssl_ = SSL_new(ctx_);
+      SSL_set_fd(ssl_, fd_);
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
+      return Drive([&] { return SSL_connect(ssl_); });
+    }
+    // Asks for a renegotiation (TLS 1.2); true if the server went along with it.
+    bool Renegotiate() {
+      if (SSL_renegotiate(ssl_) != 1) return false;
+      return Drive([&] { return SSL_do_handshake(ssl_); });
+    }
+    void Send(const std::vector<uint8_t>& bytes) override {
+      size_t sent = 0;
+      ASSERT_TRUE(Drive([&] {
+        const int n = SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent));
+        if (n > 0) sent += static_cast<size_t>(n);
+        return sent == bytes.size() ? 1 : n;
+      }));
+    }
+
+   private:
+    // Repeats `step` (an SSL call) while it wants I/O, pumping the server; true when it
+    // returns 1 within 2 s.
+    bool Drive(const std::function<int()>& step) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (std::chrono::steady_clock::now() < deadline) {
+        const int result = step();
+        if (result == 1) return true;
+        const int error = SSL_get_error(ssl_, result);
+        if (result > 0) continue;
+        if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) return false;
+        test_.io_.poll();
+        ::usleep(500);
+      }
+      return false;
+    }
+    ssize_t Receive(uint8_t* buffer, size_t size) override {
+      const int n = SSL_read(ssl_, buffer, static_cast<int>(size));
+      if (n > 0) return n;
+      const int error = SSL_get_error(ssl_, n);
+      return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ? -1 : 0;
+    }
+
+    SSL_CTX* ctx_;
+    SSL* ssl_ = nullptr;
+  };
+
+  // The same TURN exchange on any stream (RFC 8656 §3.1): Allocate (split across writes),
+  // ChannelBind with ChannelData right behind it, relayed data both ways (padded over
+  // streams), Refresh; closing the connection ends its allocation.
+  void RelayOverStream(StreamClient& stream) {
+    stream.Send(Encode(StunMethod::kAllocate, RequestUdp));
+    StunMessage challenge = *StunMessage::Parse(stream.NextFrame());
+    ASSERT_EQ(challenge.error_code()->code, 401);
+    nonce_ = std::string(*challenge.nonce());
+    const std::vector<uint8_t> allocate = Encode(StunMethod::kAllocate, RequestUdp);
+    stream.Send(std::vector<uint8_t>(allocate.begin(), allocate.begin() + 7));
+    io_.poll();
+    stream.Send(std::vector<uint8_t>(allocate.begin() + 7, allocate.end()));
+    StunMessage allocated = *StunMessage::Parse(stream.NextFrame());
+    ASSERT_EQ(allocated.message_class(), StunClass::kSuccessResponse);
+    const SocketAddress relay =
+        *allocated.DecodeXorAddress(*allocated.FindAttribute(kStunAttrXorRelayedAddress));
+
+    // ChannelBind, then ChannelData in the same write (padded: 3 bytes + 1).
+    std::vector<uint8_t> both = Encode(StunMethod::kChannelBind, [&](StunMessageBuilder& b) {
+      b.AddUint32(kStunAttrChannelNumber, 0x4000u << 16);
+      b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());
+    });
+    for (uint8_t byte : std::initializer_list<uint8_t>{0x40, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x00}) {
+      both.push_back(byte);
+    }
+    stream.Send(both);
+    ASSERT_EQ(StunMessage::Parse(stream.NextFrame())->message_class(),
+              StunClass::kSuccessResponse);
+    auto [to_peer, via] = Receive(peer_);
+    EXPECT_EQ(std::string(to_peer.begin(), to_peer.end()), "abc");
+    EXPECT_EQ(via, relay);
+    peer_.SendTo(Bytes("hello"), relay);
+    EXPECT_EQ(stream.NextFrame(),
+              (std::vector<uint8_t>{0x40, 0x00, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o', 0, 0, 0}));
+
+    stream.Send(Encode(StunMethod::kRefresh,
+                       [](StunMessageBuilder& b) { b.AddUint32(kStunAttrLifetime, 600); }));
+    StunMessage refreshed = *StunMessage::Parse(stream.NextFrame());
+    EXPECT_EQ(refreshed.message_class(), StunClass::kSuccessResponse);
+    EXPECT_EQ(service_->server().stats().allocations, 1u);
+
+    stream.Close();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (service_->server().stats().allocations != 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      io_.poll();
+      ::usleep(1000);
+    }
+    EXPECT_EQ(service_->server().stats().allocations, 0u);
+  }
+
+  // Pumps the server for about `duration`.
+  void Pump(std::chrono::milliseconds duration) {
+    const auto deadline = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < deadline) {
+      io_.poll();
+      ::usleep(1000);
+    }
+  }
+
+  // A plain TCP connection that sends `bytes` and then waits.
+  int RawConnect(const SocketAddress& to, const std::vector<uint8_t>& bytes = {}) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_storage s;
+    const socklen_t len = to.ToSockaddr(s);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&s), len), 0);
+    if (!bytes.empty()) ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    return fd;
+  }
+
+  // True when the server has closed `fd` (the peer sees end of stream or a reset).
+  static bool ClosedByServer(int fd) {
+    uint8_t buffer[4096];
+    while (true) {
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n == 0) return true;
+      if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+    }
+  }
+
+  testing::TestPki pki_;
   transport::SteadyClock clock_;
   boost::asio::io_context io_;
   std::unique_ptr<TurnService> service_;
@@ -310,50 +504,27 @@ TEST_F(TurnServiceTest, RelaysToTheSfusAnnouncedAddressGoToItsBoundSocket) {
             announced);
 }
 
-// TURN over TCP (RFC 8656 §3.1): the same exchange on a stream, with frames split across
-// writes and several in one; closing the connection ends its allocation.
+// TURN over TCP (RFC 8656 §3.1): the exchange on a stream, with frames split across writes and
+// several in one; closing the connection ends its allocation.
 TEST_F(TurnServiceTest, RelaysForAClientOverTcp) {
   TcpClient tcp(*this);
-  tcp.Send(Encode(StunMethod::kAllocate, RequestUdp));
-  StunMessage challenge = *StunMessage::Parse(tcp.NextFrame());
-  ASSERT_EQ(challenge.error_code()->code, 401);
-  nonce_ = std::string(*challenge.nonce());
-  // The Allocate arrives in two pieces.
-  const std::vector<uint8_t> allocate = Encode(StunMethod::kAllocate, RequestUdp);
-  tcp.Send(std::vector<uint8_t>(allocate.begin(), allocate.begin() + 7));
-  io_.poll();
-  tcp.Send(std::vector<uint8_t>(allocate.begin() + 7, allocate.end()));
-  StunMessage allocated = *StunMessage::Parse(tcp.NextFrame());
-  ASSERT_EQ(allocated.message_class(), StunClass::kSuccessResponse);
-  const SocketAddress relay =
-      *allocated.DecodeXorAddress(*allocated.FindAttribute(kStunAttrXorRelayedAddress));
+  RelayOverStream(tcp);
+  EXPECT_EQ(service_->stream_stats().tcp_accepted, 1u);
+  EXPECT_EQ(service_->stream_stats().tcp_open, 0u);
+}
 
-  // ChannelBind, then ChannelData right behind it in the same write (padded: 3 bytes + 1).
-  std::vector<uint8_t> both = Encode(StunMethod::kChannelBind, [&](StunMessageBuilder& b) {
-    b.AddUint32(kStunAttrChannelNumber, 0x4000u << 16);
-    b.AddXorAddress(kStunAttrXorPeerAddress, peer_.address());
-  });
-  for (uint8_t byte : std::initializer_list<uint8_t>{0x40, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x00}) {
-    both.push_back(byte);
-  }
-  tcp.Send(both);
-  ASSERT_EQ(StunMessage::Parse(tcp.NextFrame())->message_class(), StunClass::kSuccessResponse);
-  auto [to_peer, via] = Receive(peer_);
-  EXPECT_EQ(std::string(to_peer.begin(), to_peer.end()), "abc");
-  EXPECT_EQ(via, relay);
-  peer_.SendTo(Bytes("hello"), relay);
-  EXPECT_EQ(tcp.NextFrame(),
-            (std::vector<uint8_t>{0x40, 0x00, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o', 0, 0, 0}));
-  EXPECT_EQ(service_->server().stats().allocations, 1u);
-
-  tcp.Close();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (service_->server().stats().allocations != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    io_.poll();
-    ::usleep(1000);
-  }
-  EXPECT_EQ(service_->server().stats().allocations, 0u);
+// TURN over TLS ("turns:", RFC 8656 §3.1): the same exchange inside TLS on a port of its own.
+TEST_F(TurnServiceTest, RelaysForAClientOverTls) {
+  EXPECT_NE(service_->tls_listen_address().port(), service_->tcp_listen_address().port());
+  TlsClient tls(*this);
+  ASSERT_TRUE(tls.Connect());
+  RelayOverStream(tls);
+  const TurnService::StreamStats& stats = service_->stream_stats();
+  EXPECT_EQ(stats.tls_accepted, 1u);
+  EXPECT_EQ(stats.tls_handshakes, 1u);
+  EXPECT_EQ(stats.tls_handshake_failures, 0u);
+  EXPECT_EQ(stats.tls_open, 0u);
+  EXPECT_EQ(stats.tcp_accepted, 0u);
 }
 
 // A STUN message can be longer (20 + 65532 bytes) than the largest ChannelData frame (4 +
@@ -382,7 +553,9 @@ TEST_F(TurnServiceTest, TcpCarriesTheLargestStunMessage) {
 // A TCP connection that holds no allocation and stays silent is closed (the 1 s timer sweeps),
 // one that keeps talking is not.
 TEST_F(TurnServiceTest, IdleTcpConnectionsWithoutAllocationAreClosed) {
-  Restart(/*allow_loopback=*/true, {}, std::chrono::milliseconds(800));
+  Restart(/*allow_loopback=*/true, {}, [](TurnService::Options& options) {
+    options.stream_idle_timeout = std::chrono::milliseconds(800);
+  });
   TcpClient idle(*this);
   TcpClient busy(*this);
   bool idle_closed = false;
@@ -395,6 +568,96 @@ TEST_F(TurnServiceTest, IdleTcpConnectionsWithoutAllocationAreClosed) {
   }
   EXPECT_TRUE(idle_closed);
   EXPECT_FALSE(busy_closed);
+}
+
+// A client that connects to the TLS port and never completes a handshake (silent, or a
+// ClientHello that never ends) is closed after tls_handshake_timeout and counted; a client
+// handshaking meanwhile is served throughout.
+TEST_F(TurnServiceTest, TlsHandshakesThatDoNotFinishTimeOut) {
+  Restart(/*allow_loopback=*/true, {}, [](TurnService::Options& options) {
+    options.tls_handshake_timeout = std::chrono::milliseconds(500);
+  });
+  const int silent = RawConnect(service_->tls_listen_address());
+  // A TLS record header announcing a 512-byte handshake record, and then nothing.
+  const int dribbler = RawConnect(service_->tls_listen_address(), {0x16, 0x03, 0x01, 0x02, 0x00});
+  TlsClient good(*this);
+  ASSERT_TRUE(good.Connect());
+  Pump(std::chrono::milliseconds(300));
+  EXPECT_EQ(service_->stream_stats().tls_open, 3u);
+  EXPECT_FALSE(ClosedByServer(silent));
+
+  // The 1 s sweep closes both once they are past 500 ms.
+  Pump(std::chrono::milliseconds(1800));
+  EXPECT_TRUE(ClosedByServer(silent));
+  EXPECT_TRUE(ClosedByServer(dribbler));
+  const TurnService::StreamStats& stats = service_->stream_stats();
+  EXPECT_EQ(stats.tls_handshake_timeouts, 2u);
+  EXPECT_EQ(stats.tls_handshakes, 1u);
+  EXPECT_EQ(stats.tls_open, 1u);
+  good.Send(Encode(StunMethod::kBinding, nullptr));
+  StunMessage answer = *StunMessage::Parse(good.NextFrame());
+  EXPECT_EQ(answer.message_class(), StunClass::kSuccessResponse);
+  ::close(silent);
+  ::close(dribbler);
+}
+
+// Not TLS on the TLS port (a TURN-over-TCP client pointed at it, or plain garbage) fails the
+// handshake at once: counted and closed, while TLS and TCP clients go on.
+TEST_F(TurnServiceTest, GarbageInsteadOfAClientHelloIsClosed) {
+  TlsClient tls(*this);
+  ASSERT_TRUE(tls.Connect());
+  TcpClient tcp(*this);
+  const int stun =
+      RawConnect(service_->tls_listen_address(), Encode(StunMethod::kBinding, nullptr));
+  std::vector<uint8_t> noise(300);
+  for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<uint8_t>(i * 37 + 11);
+  const int garbage = RawConnect(service_->tls_listen_address(), noise);
+  Pump(std::chrono::milliseconds(200));
+  EXPECT_TRUE(ClosedByServer(stun));
+  EXPECT_TRUE(ClosedByServer(garbage));
+  const TurnService::StreamStats& stats = service_->stream_stats();
+  EXPECT_EQ(stats.tls_handshake_failures, 2u);
+  EXPECT_EQ(stats.tls_open, 1u);
+  for (StreamClient* client : std::initializer_list<StreamClient*>{&tls, &tcp}) {
+    client->Send(Encode(StunMethod::kBinding, nullptr));
+    StunMessage answer = *StunMessage::Parse(client->NextFrame());
+    EXPECT_EQ(answer.message_class(), StunClass::kSuccessResponse);
+  }
+  ::close(stun);
+  ::close(garbage);
+}
+
+// TLS 1.2 and later only (RFC 8996), even with a server context that would allow TLS 1.0; and
+// no renegotiation on a TLS 1.2 connection (OpenSSL 3 refuses a client's by default as well;
+// the service also sets SSL_OP_NO_RENEGOTIATION, whatever the context says).
+TEST_F(TurnServiceTest, TlsBelow12AndRenegotiationAreRefused) {
+  TlsClient old(*this);
+  EXPECT_FALSE(old.Connect(TLS1_1_VERSION, TLS1_1_VERSION));
+  Pump(std::chrono::milliseconds(50));
+  EXPECT_EQ(service_->stream_stats().tls_handshake_failures, 1u);
+
+  TlsClient tls12(*this);
+  ASSERT_TRUE(tls12.Connect(0, TLS1_2_VERSION));
+  EXPECT_FALSE(tls12.Renegotiate());
+  TlsClient other(*this);
+  ASSERT_TRUE(other.Connect());
+  other.Send(Encode(StunMethod::kBinding, nullptr));
+  EXPECT_EQ(StunMessage::Parse(other.NextFrame())->message_class(), StunClass::kSuccessResponse);
+}
+
+// TCP and TLS connections count against one cap; the connection over it is refused at once.
+TEST_F(TurnServiceTest, StreamConnectionCapCoversTcpAndTls) {
+  Restart(/*allow_loopback=*/true, {}, [](TurnService::Options& options) {
+    options.max_stream_connections = 2;
+  });
+  TcpClient tcp(*this);
+  TlsClient tls(*this);
+  ASSERT_TRUE(tls.Connect());
+  TlsClient third(*this);
+  EXPECT_FALSE(third.Connect());
+  EXPECT_EQ(service_->stream_stats().refused, 1u);
+  tcp.Send(Encode(StunMethod::kBinding, nullptr));
+  EXPECT_EQ(StunMessage::Parse(tcp.NextFrame())->message_class(), StunClass::kSuccessResponse);
 }
 
 }  // namespace

@@ -4,14 +4,14 @@
 # loopback peers allowed) to turnutils_peer, an echo peer, in four modes: ChannelData (the
 # default, with the RTCP allocation pair: EVEN-PORT with the R bit, then RESERVATION-TOKEN),
 # Send/Data indications (-s), without RTCP pairs (-c), and with extra CreatePermission and
-# ChannelBind requests (-G), and over TCP (-t). Each run must get back every message it sent.
-# 127.0.0.1 only;
-# small bounded loads.
+# ChannelBind requests (-G), over TCP (-t), and over TLS (-t -S: TLS over TCP, on the TLS
+# port with a self-signed certificate made here; -S alone would be DTLS). Each run must get
+# back every message it sent. 127.0.0.1 only; small bounded loads.
 # Usage: turn_uclient_test.sh SWITCHYARD_BIN WEB_DIR
 set -euo pipefail
 server_bin=${1:?usage: turn_uclient_test.sh SWITCHYARD_BIN WEB_DIR}
 web_dir=${2:?usage: turn_uclient_test.sh SWITCHYARD_BIN WEB_DIR}
-for tool in turnutils_uclient turnutils_peer; do
+for tool in turnutils_uclient turnutils_peer openssl; do
   command -v "$tool" >/dev/null || { echo "$tool missing (deploy/install-deps --test)" >&2; exit 1; }
 done
 
@@ -24,8 +24,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# TURN over TLS needs a certificate; the client does not check it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+
 "$server_bin" --dev --workers=1 --http_address=127.0.0.1 --http_port=0 --rtc_address=127.0.0.1 \
-  --rtc_port=0 --turn_port=0 --web_dir="$web_dir" >"$work/server.out" 2>"$work/server.err" &
+  --rtc_port=0 --turn_port=0 --turn_tls_port=0 --turn_tls_cert_file="$work/cert.pem" \
+  --turn_tls_key_file="$work/key.pem" --web_dir="$web_dir" >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 port=""
 for _ in $(seq 100); do
@@ -34,6 +39,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 tcp_port=$(sed -n 's/^switchyard: STUN\/TURN on udp port [0-9]*, tcp port \([0-9]*\).*/\1/p' "$work/server.out")
+tls_port=$(sed -n 's/^switchyard: STUN\/TURN on udp port .*, tls port \([0-9]*\).*/\1/p' "$work/server.out")
 [[ -n $port ]] || { echo "server did not report its TURN port" >&2; cat "$work/server.err" >&2; exit 1; }
 
 # The echo peer on a free port (turnutils_peer has no ephemeral-port option: probe a few).
@@ -48,10 +54,11 @@ done
 [[ -n $peer_port ]] || { echo "could not start turnutils_peer" >&2; exit 1; }
 
 status=0
-for mode in "" "-s" "-c" "-G" "-t"; do
-  out="$work/uclient$mode.log"
+for mode in "" "-s" "-c" "-G" "-t" "-t -S"; do
+  out="$work/uclient${mode// /}.log"
   p=$port
   if [[ $mode == -t ]]; then p=${tcp_port:?the server reported no TCP port}; fi
+  if [[ $mode == "-t -S" ]]; then p=${tls_port:?the server reported no TLS port}; fi
   timeout 60 turnutils_uclient $mode -W secret -e 127.0.0.1 -r "$peer_port" -p "$p" \
     -m 4 -n 50 -l 200 -z 5 127.0.0.1 >"$out" 2>&1 || true
   sent=$(sed -n 's/.*tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\1/p' "$out" | tail -1)
