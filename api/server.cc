@@ -102,6 +102,10 @@ absl::Status Server::Init() {
             bound[i], i == 0 ? config_.rtc().announced_ip()
                              : config_.rtc().extra_addresses(static_cast<int>(i - 1)).announced_ip());
       }
+      if (!config_.turn().in_process()) {
+        endpoints.push_back(std::move(endpoint));
+        continue;
+      }
       auto to_worker = transport::DatagramQueue::Create();
       auto from_worker = transport::DatagramQueue::Create();
       if (!to_worker.ok()) return to_worker.status();

@@ -272,6 +272,7 @@ ServerConfig DefaultServerConfig() {
   config.mutable_turn()->set_user_quota(32);
   config.mutable_turn()->set_total_quota(10000);
   config.mutable_turn()->set_tcp(true);
+  config.mutable_turn()->set_in_process(true);
   config.mutable_turn()->set_tls(true);
   config.mutable_turn()->set_tls_port(kDefaultTurnTlsPort);
   config.mutable_turn()->set_tls_cert_file("");
@@ -367,6 +368,7 @@ absl::Status ApplyServerConfigOverrides(const ServerConfigOverrides& overrides,
   if (overrides.turn_enabled) config.mutable_turn()->set_enabled(*overrides.turn_enabled);
   if (overrides.turn_port) config.mutable_turn()->set_port(*overrides.turn_port);
   if (overrides.turn_secret) config.mutable_turn()->set_secret(*overrides.turn_secret);
+  if (overrides.turn_in_process) config.mutable_turn()->set_in_process(*overrides.turn_in_process);
   if (overrides.turn_tls) config.mutable_turn()->set_tls(*overrides.turn_tls);
   if (overrides.turn_tls_port) config.mutable_turn()->set_tls_port(*overrides.turn_tls_port);
   if (overrides.turn_tls_cert_file) {

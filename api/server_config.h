@@ -106,6 +106,7 @@ struct ServerConfigOverrides {
   std::optional<bool> turn_enabled;               // turn.enabled
   std::optional<uint16_t> turn_port;              // turn.port
   std::optional<std::string> turn_secret;         // turn.secret
+  std::optional<bool> turn_in_process;            // turn.in_process
   std::optional<bool> turn_tls;                   // turn.tls
   std::optional<uint16_t> turn_tls_port;          // turn.tls_port
   std::optional<std::string> turn_tls_cert_file;  // turn.tls_cert_file

@@ -82,6 +82,9 @@ ABSL_FLAG(std::optional<uint16_t>, turn_port, std::nullopt,
 ABSL_FLAG(std::string, turn_secret, "",
           "Shared secret of the TURN REST credentials (default: random per process; \"secret\" "
           "in dev mode) [turn.secret]");
+ABSL_FLAG(bool, turn_in_process, true,
+          "Relayed media between TURN and the media workers skips the kernel (default true; "
+          "false only to compare) [turn.in_process]");
 ABSL_FLAG(bool, turn_tls, true,
           "TURN over TLS (turns: URLs) when a certificate is available (default true) "
           "[turn.tls]");
@@ -142,6 +145,7 @@ ServerConfigOverrides OverridesFromFlags() {
   overrides.turn_enabled = IfGiven(FLAGS_turn);
   overrides.turn_port = absl::GetFlag(FLAGS_turn_port);
   overrides.turn_secret = IfGiven(FLAGS_turn_secret);
+  overrides.turn_in_process = IfGiven(FLAGS_turn_in_process);
   overrides.turn_tls = IfGiven(FLAGS_turn_tls);
   overrides.turn_tls_port = absl::GetFlag(FLAGS_turn_tls_port);
   overrides.turn_tls_cert_file = IfGiven(FLAGS_turn_tls_cert_file);

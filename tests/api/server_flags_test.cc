@@ -43,7 +43,7 @@ TEST_F(ServerFlagsTest, NoFlagsOverrideNothing) {
                o.webhook_urls || o.webhook_api_key || o.webhook_max_attempts || o.turn_enabled ||
                o.turn_port || o.turn_secret || o.turn_tls || o.turn_tls_port ||
                o.turn_tls_cert_file || o.turn_tls_key_file || o.turn_tls_host ||
-               o.rtc_extra_addresses || o.ice_tcp || o.ice_tcp_port);
+               o.rtc_extra_addresses || o.ice_tcp || o.ice_tcp_port || o.turn_in_process);
 }
 
 TEST_F(ServerFlagsTest, EveryFlagReachesItsOverride) {
@@ -82,7 +82,8 @@ TEST_F(ServerFlagsTest, TurnFlagsReachTheConfig) {
   const ServerConfigOverrides o =
       Parse({"--noturn", "--turn_port=3479", "--turn_secret=s3", "--turn_tls=false",
              "--turn_tls_port=443", "--turn_tls_cert_file=/t.pem", "--turn_tls_key_file=/t.key",
-             "--turn_tls_host=turn.example.com"});
+             "--turn_tls_host=turn.example.com", "--noturn_in_process"});
+  EXPECT_THAT(o.turn_in_process, Optional(false));
   EXPECT_THAT(o.turn_enabled, Optional(false));
   EXPECT_THAT(o.turn_port, Optional(Eq(3479)));
   EXPECT_THAT(o.turn_secret, Optional(Eq("s3")));
@@ -100,6 +101,7 @@ TEST_F(ServerFlagsTest, TurnFlagsReachTheConfig) {
   EXPECT_EQ(config.turn().tls_cert_file(), "/t.pem");
   EXPECT_EQ(config.turn().tls_key_file(), "/t.key");
   EXPECT_EQ(config.turn().tls_host(), "turn.example.com");
+  EXPECT_FALSE(config.turn().in_process());
 }
 
 // Media addresses and ICE-TCP: the flags reach the config, "ip=announced" splits, an empty
