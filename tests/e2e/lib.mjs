@@ -313,6 +313,19 @@ export class Harness {
     return page;
   }
 
+  // Opens the demo page as each of `names` in `room` (with `query`), then waits until every
+  // page has joined and sees all the others. Returns each name's participant id.
+  async openRoom(names, room, query, timeoutMs) {
+    for (const name of names) await this.openPage(name, room, query);
+    const ids = {};
+    for (const name of names) {
+      const seen = await waitForRoster(this.pages[name], name, names.filter((n) => n !== name),
+          timeoutMs);
+      ids[name] = seen[name];
+    }
+    return ids;
+  }
+
   // Opens a page of the server's origin without the demo app (a plain text response), for
   // tests that drive RTCPeerConnection and fetch() themselves.
   async openBlankPage(name) {

@@ -24,7 +24,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
-import { Harness, hook, mediaFlows, waitFor, waitForRoster } from './lib.mjs';
+import { Harness, hook, mediaFlows, waitFor } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
 const kNames = ['A', 'B'];
@@ -51,13 +51,7 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
     const started = Date.now();
     const relayed = topology === 'symmetric' || topology === 'udp-blocked-relay';
     const query = relayed ? { relay: '1' } : {};
-    for (const name of kNames) await harness.openPage(name, room, query);
-    const ids = {};
-    for (const name of kNames) {
-      const seen = await waitForRoster(pages[name], name, kNames.filter((n) => n !== name),
-          kMediaTimeoutMs);
-      ids[name] = seen[name];
-    }
+    const ids = await harness.openRoom(kNames, room, query, kMediaTimeoutMs);
     for (const name of kNames) {
       const other = kNames.find((n) => n !== name);
       const result = await waitFor(`${name} to decode ${other} across the NAT`,

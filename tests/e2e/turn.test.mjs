@@ -17,8 +17,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { Harness, hook, idsByName, makeSelfSignedCertificate, mediaFlows, waitFor, waitForRoster }
-  from './lib.mjs';
+import { Harness, hook, makeSelfSignedCertificate, mediaFlows, waitFor } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
 const kNames = ['A', 'B'];
@@ -55,13 +54,7 @@ test('relay-only browsers conference through the embedded TURN server', { timeou
   withLogs(async () => {
     const room = `turn-${Math.random().toString(36).slice(2, 10)}`;
     const started = Date.now();
-    for (const name of kNames) await harness.openPage(name, room, { relay: '1' });
-    const ids = {};
-    for (const name of kNames) {
-      const seen = await waitForRoster(pages[name], name, kNames.filter((n) => n !== name),
-          kMediaTimeoutMs);
-      ids[name] = seen[name];
-    }
+    const ids = await harness.openRoom(kNames, room, { relay: '1' }, kMediaTimeoutMs);
     const urls = await hook(pages.A, () => window.switchyard.iceServerUrls());
     log(`A's ICE servers: ${JSON.stringify(urls)}`);
     assert.ok(urls.some((u) => /^turn:127\.0\.0\.1:\d+\?transport=udp$/.test(u)), `turn URL in ${urls}`);
@@ -103,13 +96,7 @@ test('browsers limited to the turns: URL conference through TURN over TLS', { ti
     for (const page of Object.values(pages)) if (!page.isClosed()) await page.close();
     const room = `turns-${Math.random().toString(36).slice(2, 10)}`;
     const started = Date.now();
-    for (const name of kNames) await harness.openPage(name, room, { relay: 'tls' });
-    const ids = {};
-    for (const name of kNames) {
-      const seen = await waitForRoster(pages[name], name, kNames.filter((n) => n !== name),
-          kMediaTimeoutMs);
-      ids[name] = seen[name];
-    }
+    const ids = await harness.openRoom(kNames, room, { relay: 'tls' }, kMediaTimeoutMs);
     const urls = await hook(pages.A, () => window.switchyard.iceServerUrls());
     const turns = urls.filter((u) => u.startsWith('turns:'));
     assert.equal(turns.length, 1, `one turns: URL in ${urls}`);
