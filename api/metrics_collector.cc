@@ -140,7 +140,8 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
       "mapping changed and its checks nominated the new address).");
   auto& ice_restarts = w.Counter("switchyard_ice_restarts_total",
                                  "ICE restarts (RFC 8445 §9) of WebRTC transports, from either "
-                                 "side (a client whose path was lost).");
+                                 "side (a client whose path was lost), by stage (started; "
+                                 "completed: a valid check under the new credentials came).");
   auto& tcp_connections = w.Gauge("switchyard_ice_tcp_connections",
                                   "Open ICE-TCP connections (RFC 6544) on the worker.");
   auto& tcp_frames = w.Counter("switchyard_ice_tcp_frames_total",
@@ -172,7 +173,8 @@ std::string RenderMetrics(const MetricsCollector::Snapshot& snapshot,
     drops.Add({{"worker", index}, {"reason", "ice_tcp_send_failed"}}, s.ice_tcp.send_drops);
     drops.Add({{"worker", index}, {"reason", "turn_queue_full"}}, s.turn_in_process_drops);
     path_switches.Add(labels, s.ice_path_switches);
-    ice_restarts.Add(labels, s.ice_restarts);
+    ice_restarts.Add({{"worker", index}, {"stage", "started"}}, s.ice_restarts);
+    ice_restarts.Add({{"worker", index}, {"stage", "completed"}}, s.ice_restarts_completed);
     tcp_connections.Add(labels, uint64_t{s.ice_tcp_connections});
     tcp_frames.Add({{"worker", index}, {"direction", "in"}}, s.ice_tcp.frames_received);
     tcp_frames.Add({{"worker", index}, {"direction", "out"}}, s.ice_tcp.frames_sent);

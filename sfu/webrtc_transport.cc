@@ -66,6 +66,7 @@ void WebRtcTransport::RestartIce() {
   ice_.Restart(transport::GenerateIceCredentials());
   network_.RegisterUfrag(ice_.local_credentials().ufrag, this);
   local_restart_pending_ = true;
+  restart_unconfirmed_ = true;
   ++ice_restarts_;
   network_.CountIceRestart();
 }
@@ -84,6 +85,11 @@ void WebRtcTransport::OnStun(const transport::StunMessage& message, const Socket
     network_.SendDatagram(std::span<const uint8_t>(response.data(), outcome.response_size), from);
   }
   if (outcome.error_code != 0 || ice_.state() == transport::IceState::kClosed) return;
+  if (restart_unconfirmed_) {
+    // Only the new ufrag routes here since the restart: this check used the new credentials.
+    restart_unconfirmed_ = false;
+    network_.CountIceRestartCompleted();
+  }
   // A check that got a success response proves the path: DTLS and media may follow from it
   // even before the controlling agent nominates (RFC 8445 §7.3.1.4).
   last_valid_address_ = from;

@@ -40,8 +40,10 @@ class TransportNetwork {
   // A connected transport's selected address moved to another one (a new nomination: the
   // peer's network or NAT mapping changed). For metrics.
   virtual void CountPathSwitch() {}
-  // A transport restarted ICE (RFC 8445 §9), from either side. For metrics.
+  // A transport restarted ICE (RFC 8445 §9), from either side, and later got its first valid
+  // check under the new credentials (the restart worked). For metrics.
   virtual void CountIceRestart() {}
+  virtual void CountIceRestartCompleted() {}
 };
 
 // One WebRTC transport = one browser PeerConnection's bundled ICE-lite + DTLS + SRTP session.
@@ -138,6 +140,8 @@ class WebRtcTransport final : public transport::DtlsTransport::Observer {
   bool dtls_started_ = false;
   // RestartIce() ran and the peer's description with its new credentials has not come yet.
   bool local_restart_pending_ = false;
+  // RestartIce() ran and no valid check has come under the new credentials yet.
+  bool restart_unconfirmed_ = false;
   uint32_t ice_restarts_ = 0;
   std::string remote_fingerprint_;
   // Set by the first authenticated SRTP/SRTCP packet from the peer, which proves it finished

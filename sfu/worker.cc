@@ -288,6 +288,7 @@ Worker::Stats Worker::CollectStats() const {
   stats.mirrored_producers = mirrors_.size();
   stats.ice_path_switches = path_switches_;
   stats.ice_restarts = ice_restarts_;
+  stats.ice_restarts_completed = ice_restarts_completed_;
   stats.turn_in_process_in = turn_in_;
   stats.turn_in_process_out = turn_out_;
   stats.turn_in_process_drops = turn_drops_;

@@ -96,6 +96,7 @@ class Worker final : public TransportNetwork,
     size_t mirrored_producers = 0;     // other workers' producers mirrored here now
     uint64_t ice_path_switches = 0;    // transports whose selected address moved (re-nomination)
     uint64_t ice_restarts = 0;         // ICE restarts (RFC 8445 §9) from either side
+    uint64_t ice_restarts_completed = 0;  // ... that got a valid check under the new ufrag
     uint64_t turn_in_process_in = 0;   // relayed datagrams the TURN thread handed over
     uint64_t turn_in_process_out = 0;  // datagrams handed to the TURN thread
     uint64_t turn_in_process_drops = 0;  // refused: the TURN thread's queue was full
@@ -160,6 +161,7 @@ class Worker final : public TransportNetwork,
   DropCounters& drops() override { return drops_; }
   void CountPathSwitch() override { ++path_switches_; }
   void CountIceRestart() override { ++ice_restarts_; }
+  void CountIceRestartCompleted() override { ++ice_restarts_completed_; }
 
   // transport::UdpSocket::Receiver
   void OnDatagram(std::span<uint8_t> data, const transport::SocketAddress& from,
@@ -249,6 +251,7 @@ class Worker final : public TransportNetwork,
   uint64_t packets_relayed_in_ = 0;
   uint64_t path_switches_ = 0;
   uint64_t ice_restarts_ = 0;
+  uint64_t ice_restarts_completed_ = 0;
   uint64_t turn_in_ = 0;
   uint64_t turn_out_ = 0;
   uint64_t turn_drops_ = 0;

@@ -8,7 +8,7 @@
 // stats=0|1 (per-tile stats badges); relay=1 (media only through the server's TURN relay, as a
 // client behind a strict NAT or firewall would: RTCConfiguration.iceTransportPolicy "relay");
 // relay=tls (the same through the turns: URLs only, as a client whose network lets nothing but
-// TLS out would).
+// TLS out would); turn=0 (ignore the server's STUN/TURN: host candidates and ICE-TCP only).
 
 export const params = new URLSearchParams(window.location.search);
 
@@ -22,12 +22,13 @@ export const options = {
   identity: params.get('identity') || '',
   relayOnly: params.get('relay') === '1' || params.get('relay') === 'tls',
   relayTlsOnly: params.get('relay') === 'tls',
+  noIceServers: params.get('turn') === '0',
 };
 
 // RTCConfiguration for both PeerConnections: the ICE servers `joined` handed us (the server's
 // STUN/TURN with credentials for this participant).
 export function rtcConfiguration(current, extra = {}) {
-  let iceServers = current.iceServers || [];
+  let iceServers = options.noIceServers ? [] : current.iceServers || [];
   if (options.relayTlsOnly) {
     iceServers = iceServers
       .map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) => u.startsWith('turns:')) }))

@@ -17,8 +17,11 @@
 //                                      then page A restarts ICE on both its connections (what
 //                                      a page whose own network changed does) and media goes on;
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked  the firewall drops all UDP from the inside: with no
-//                                      switch at all the pages connect over ICE-TCP (RFC 6544)
-//                                      to the server's passive TCP candidate;
+//                                      switch at all the pages connect over TCP by themselves
+//                                      (ICE-TCP to the server's passive candidate or TURN over
+//                                      TCP, whichever pair Chromium nominates first);
+//   SWITCHYARD_NAT_TOPOLOGY=udp-blocked-ice-tcp  the same firewall with turn=0 (no STUN/TURN
+//                                      servers): ICE-TCP (RFC 6544) it must be;
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked-relay  the same firewall with relay=1: TURN over TCP.
 // SWITCHYARD_NAT_PUBLIC_IP is the NAT's outside address.
 import { test, before, after } from 'node:test';
@@ -31,10 +34,11 @@ const kNames = ['A', 'B'];
 const topology = process.env.SWITCHYARD_NAT_TOPOLOGY || 'cone';
 const natIp = process.env.SWITCHYARD_NAT_PUBLIC_IP || '';
 
-// A counter summed over workers: lines 'name{worker="0"} 2'.
-function metricSum(text, name) {
-  return [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))]
-    .reduce((sum, match) => sum + Number(match[1]), 0);
+// A counter summed over workers: lines 'name{worker="0",...} 2' containing `filter`.
+function metricSum(text, name, filter = '') {
+  return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\d+)$`, 'gm'))]
+    .filter((match) => match[1].includes(filter))
+    .reduce((sum, match) => sum + Number(match[2]), 0);
 }
 
 const harness = new Harness();
@@ -50,7 +54,9 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
     const room = `nat-${topology}-${Math.random().toString(36).slice(2, 8)}`;
     const started = Date.now();
     const relayed = topology === 'symmetric' || topology === 'udp-blocked-relay';
-    const query = relayed ? { relay: '1' } : {};
+    let query = {};
+    if (relayed) query = { relay: '1' };
+    if (topology === 'udp-blocked-ice-tcp') query = { turn: '0' };
     const ids = await harness.openRoom(kNames, room, query, kMediaTimeoutMs);
     for (const name of kNames) {
       const other = kNames.find((n) => n !== name);
@@ -77,6 +83,9 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
           const protocols = topology === 'udp-blocked-relay' ? ['tcp'] : ['udp', 'tcp'];
           assert.ok(protocols.includes(local.relayProtocol), what);
         } else if (topology === 'udp-blocked') {
+          // Over TCP either way: ICE-TCP (local active candidate) or TURN over TCP.
+          assert.ok(local.protocol === 'tcp' || local.relayProtocol === 'tcp', what);
+        } else if (topology === 'udp-blocked-ice-tcp') {
           assert.equal(local.protocol, 'tcp', what);
           assert.ok(['host', 'prflx'].includes(local.type), what);
           assert.equal(remote.protocol, 'tcp', what);
@@ -117,21 +126,27 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
 
       // What a page does when its own network changes: an ICE restart (RFC 8445 §9) on both
       // PeerConnections, new credentials on both sides, DTLS and media carrying on.
-      const restarts = async () => metricSum(
-          (await harness.request('GET', '/metrics')).text, 'switchyard_ice_restarts_total');
-      const restartsBefore = await restarts();
+      const restarts = async (stage) => metricSum(
+          (await harness.request('GET', '/metrics')).text, 'switchyard_ice_restarts_total',
+          `stage="${stage}"`);
+      const startedBefore = await restarts('started');
+      const completedBefore = await restarts('completed');
       const ufragsBefore = await hook(pages.A, () => window.switchyard.iceTransports());
       const restartAt = Date.now();
       await hook(pages.A, () => window.switchyard.restartIce());
-      await waitFor('A\'s PeerConnections to connect under new ICE credentials', async () => {
+      // Done when the server has had a valid check under the new credentials on both of A's
+      // transports (the old ufrag no longer routes), and A's transports show new ufrags.
+      await waitFor('A\'s PeerConnections to pass checks under new ICE credentials', async () => {
+        const completed = await restarts('completed') - completedBefore;
         const now = await hook(pages.A, () => window.switchyard.iceTransports());
-        const done = ['publisher', 'subscriber'].every((pc) =>
+        const renewed = ['publisher', 'subscriber'].every((pc) =>
           now[pc].ufrag && now[pc].ufrag !== ufragsBefore[pc].ufrag &&
           ['connected', 'completed'].includes(now[pc].state));
-        return { ok: done, now };
+        return { ok: completed >= 2 && renewed, completed, now };
       }, kMediaTimeoutMs, 100);
       const restartedMs = Date.now() - restartAt;
-      assert.equal(await restarts() - restartsBefore, 2, 'the server restarted both transports');
+      assert.equal(await restarts('started') - startedBefore, 2,
+          'the server restarted both transports');
       for (const name of kNames) {
         const other = kNames.find((n) => n !== name);
         await waitFor(`${name} to decode ${other} after A's ICE restart`,

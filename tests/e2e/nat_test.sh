@@ -10,6 +10,7 @@
 #                      the client's public address changes under a running call;
 #   symmetric          masquerade random: a random outside port per connection;
 #   udp-blocked        the cone NAT plus a firewall dropping every UDP packet from the inside;
+#   udp-blocked-ice-tcp  the same with the pages ignoring the STUN/TURN servers (ICE-TCP);
 #   udp-blocked-relay  the same with the pages forced onto the TURN relay.
 # Needs root (ip netns, nft, conntrack). Usage: nat_test.sh [topology...]
 # (env: SWITCHYARD_BIN, SWITCHYARD_WEB_DIR)
@@ -80,7 +81,7 @@ ip netns exec $nat conntrack -D -p udp >/dev/null 2>&1; true"
 status=0
 topologies=("$@")
 if [[ ${#topologies[@]} -eq 0 ]]; then
-  topologies=(cone rebind symmetric udp-blocked udp-blocked-relay)
+  topologies=(cone rebind symmetric udp-blocked udp-blocked-ice-tcp udp-blocked-relay)
 fi
 for topology in "${topologies[@]}"; do
   build "$topology"

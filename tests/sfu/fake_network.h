@@ -84,6 +84,8 @@ class FakeNetwork final : public TransportNetwork {
   DropCounters& drops() override { return drops_; }
   void CountPathSwitch() override { ++path_switches_; }
   uint64_t path_switches() const { return path_switches_; }
+  void CountIceRestartCompleted() override { ++ice_restarts_completed_; }
+  uint64_t ice_restarts_completed() const { return ice_restarts_completed_; }
 
   size_t registered_ufrags() const { return router_.ufrag_count(); }
   size_t routed_addresses() const { return router_.address_count(); }
@@ -99,6 +101,7 @@ class FakeNetwork final : public TransportNetwork {
       delivered_;
   uint64_t undeliverable_ = 0;
   uint64_t path_switches_ = 0;
+  uint64_t ice_restarts_completed_ = 0;
   std::vector<TestPeer*> peers_;
   absl::flat_hash_map<TestPeer*, transport::SocketAddress> peer_addresses_;
   DropCounters drops_;

@@ -351,8 +351,10 @@ TEST_F(RoomTest, PublisherIceRestartKeepsDtlsAndMovesToTheNewPath) {
   const SocketAddress new_address = SocketAddress::FromIpv4(0x7F000170, 7000);
   worker_.network().MovePeer(*alice.publisher, new_address);
   const uint64_t accepted = alice.publisher->stats().stun_responses_accepted;
+  EXPECT_EQ(worker_.network().ice_restarts_completed(), 0u);
   alice.publisher->SendBindingRequest(/*use_candidate=*/true);
   worker_.Pump();
+  EXPECT_EQ(worker_.network().ice_restarts_completed(), 1u);
   EXPECT_EQ(alice.publisher->stats().stun_responses_accepted, accepted + 1);
   Participant* p = room().FindParticipant("alice");
   ASSERT_NE(p, nullptr);
