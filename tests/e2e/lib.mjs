@@ -326,6 +326,17 @@ export class Harness {
     return ids;
   }
 
+  // Waits until each of `names` decodes video and receives audio from every other one (ids:
+  // name -> participant id), `how` describing the path for the messages; logs what each got.
+  async waitForMutualMedia(names, ids, how, timeoutMs) {
+    for (const name of names) {
+      const expected = Object.fromEntries(names.filter((n) => n !== name).map((n) => [n, ids[n]]));
+      const result = await waitFor(`${name} to decode the others ${how}`,
+          () => mediaFlows(this.pages[name], expected), timeoutMs);
+      this.log(`${name} receives ${how}: ${JSON.stringify(result.detail)}`);
+    }
+  }
+
   // Opens a page of the server's origin without the demo app (a plain text response), for
   // tests that drive RTCPeerConnection and fetch() themselves.
   async openBlankPage(name) {

@@ -27,7 +27,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
-import { Harness, hook, mediaFlows, waitFor } from './lib.mjs';
+import { Harness, hook, waitFor } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
 const kNames = ['A', 'B'];
@@ -58,12 +58,7 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
     if (relayed) query = { relay: '1' };
     if (topology === 'udp-blocked-ice-tcp') query = { turn: '0' };
     const ids = await harness.openRoom(kNames, room, query, kMediaTimeoutMs);
-    for (const name of kNames) {
-      const other = kNames.find((n) => n !== name);
-      const result = await waitFor(`${name} to decode ${other} across the NAT`,
-          () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
-      log(`${name} receives: ${JSON.stringify(result.detail)}`);
-    }
+    await harness.waitForMutualMedia(kNames, ids, 'across the NAT', kMediaTimeoutMs);
     const connectMs = Date.now() - started;
     // Direct through the cone NAT: the pair's local side is the NAT's mapping of the page's
     // socket, which Chromium calls srflx (matched with what our STUN service told it) or prflx
@@ -114,12 +109,7 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
       }, kMediaTimeoutMs, 100);
       const switchedMs = Date.now() - rebound;
       // Frames decoded now come over the new mapping only: the old one is gone.
-      for (const name of kNames) {
-        const other = kNames.find((n) => n !== name);
-        const result = await waitFor(`${name} to decode ${other} again after the rebinding`,
-            () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
-        log(`${name} receives after the rebinding: ${JSON.stringify(result.detail)}`);
-      }
+      await harness.waitForMutualMedia(kNames, ids, 'after the rebinding', kMediaTimeoutMs);
       console.log(`e2e: rebind: the server sent to the new address ${switchedMs} ms after the ` +
           `NAT moved the pages to ${rebindIp}; both decoding again ${Date.now() - rebound} ms ` +
           `after (including two 1.5 s measurement windows)`);
@@ -147,11 +137,7 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
       const restartedMs = Date.now() - restartAt;
       assert.equal(await restarts('started') - startedBefore, 2,
           'the server restarted both transports');
-      for (const name of kNames) {
-        const other = kNames.find((n) => n !== name);
-        await waitFor(`${name} to decode ${other} after A's ICE restart`,
-            () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
-      }
+      await harness.waitForMutualMedia(kNames, ids, 'after A\'s ICE restart', kMediaTimeoutMs);
       console.log(`e2e: ICE restart: A's two PeerConnections connected under new credentials ` +
           `${restartedMs} ms after restartIce; media flowing both ways`);
     }

@@ -17,7 +17,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { Harness, hook, makeSelfSignedCertificate, mediaFlows, waitFor } from './lib.mjs';
+import { Harness, hook, makeSelfSignedCertificate } from './lib.mjs';
 
 const kMediaTimeoutMs = 40_000;
 const kNames = ['A', 'B'];
@@ -60,12 +60,7 @@ test('relay-only browsers conference through the embedded TURN server', { timeou
     assert.ok(urls.some((u) => /^turn:127\.0\.0\.1:\d+\?transport=udp$/.test(u)), `turn URL in ${urls}`);
     assert.ok(urls.some((u) => /^stun:127\.0\.0\.1:\d+$/.test(u)), `stun URL in ${urls}`);
 
-    for (const name of kNames) {
-      const other = kNames.find((n) => n !== name);
-      const result = await waitFor(`${name} to decode ${other}'s video through the relay`,
-          () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
-      log(`${name} receives: ${JSON.stringify(result.detail)}`);
-    }
+    await harness.waitForMutualMedia(kNames, ids, 'through the relay', kMediaTimeoutMs);
     const decodedMs = Date.now() - started;
     for (const name of kNames) {
       const types = await hook(pages[name], () => window.switchyard.candidateTypes());
@@ -102,12 +97,7 @@ test('browsers limited to the turns: URL conference through TURN over TLS', { ti
     assert.equal(turns.length, 1, `one turns: URL in ${urls}`);
     assert.match(turns[0], /^turns:127\.0\.0\.1:\d+\?transport=tcp$/);
 
-    for (const name of kNames) {
-      const other = kNames.find((n) => n !== name);
-      const result = await waitFor(`${name} to decode ${other}'s video through TURN over TLS`,
-          () => mediaFlows(pages[name], { [other]: ids[other] }), kMediaTimeoutMs);
-      log(`${name} receives: ${JSON.stringify(result.detail)}`);
-    }
+    await harness.waitForMutualMedia(kNames, ids, 'through TURN over TLS', kMediaTimeoutMs);
     const decodedMs = Date.now() - started;
     for (const name of kNames) {
       const types = await hook(pages[name], () => window.switchyard.candidateTypes());
