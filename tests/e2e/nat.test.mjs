@@ -23,6 +23,9 @@
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked-ice-tcp  the same firewall with turn=0 (no STUN/TURN
 //                                      servers): ICE-TCP (RFC 6544) it must be;
 //   SWITCHYARD_NAT_TOPOLOGY=udp-blocked-relay  the same firewall with relay=1: TURN over TCP.
+//   SWITCHYARD_NAT_TOPOLOGY=ipv6       IPv4 for the page, routed IPv6 beside it: the server's
+//                                      only reachable media address is IPv6 (an extra
+//                                      rtc address), so the pages must connect over IPv6.
 // SWITCHYARD_NAT_PUBLIC_IP is the NAT's outside address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +44,14 @@ function metricSum(text, name, filter = '') {
     .reduce((sum, match) => sum + Number(match[2]), 0);
 }
 
-const harness = new Harness();
+// ipv6: the server's IPv4 media address is its own loopback, unreachable from the pages, and
+// its IPv6 one (SWITCHYARD_NAT_SERVER_IPV6) an extra media address.
+const serverIpv6 = process.env.SWITCHYARD_NAT_SERVER_IPV6 || '';
+const harness = new Harness({
+  serverArgs: topology === 'ipv6'
+    ? ['--rtc_address=127.0.0.1', '--announced_ip=127.0.0.1', `--rtc_extra_addresses=${serverIpv6}`]
+    : [],
+});
 const pages = harness.pages;
 const log = (line) => harness.log(line);
 const withLogs = (body) => harness.withLogs(body);
@@ -80,6 +90,8 @@ test(`two pages behind a ${topology} NAT conference through it`, { timeout: 90_0
         } else if (topology === 'udp-blocked') {
           // Over TCP either way: ICE-TCP (local active candidate) or TURN over TCP.
           assert.ok(local.protocol === 'tcp' || local.relayProtocol === 'tcp', what);
+        } else if (topology === 'ipv6') {
+          assert.equal(remote.address, serverIpv6, what);
         } else if (topology === 'udp-blocked-ice-tcp') {
           assert.equal(local.protocol, 'tcp', what);
           assert.ok(['host', 'prflx'].includes(local.type), what);

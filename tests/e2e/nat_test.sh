@@ -11,7 +11,10 @@
 #   symmetric          masquerade random: a random outside port per connection;
 #   udp-blocked        the cone NAT plus a firewall dropping every UDP packet from the inside;
 #   udp-blocked-ice-tcp  the same with the pages ignoring the STUN/TURN servers (ICE-TCP);
-#   udp-blocked-relay  the same with the pages forced onto the TURN relay.
+#   udp-blocked-relay  the same with the pages forced onto the TURN relay;
+#   ipv6               the cone NAT for IPv4 plus routed IPv6; the server serves media on an
+#                      IPv6 address (rtc.extra_addresses) and its IPv4 media address is one the
+#                      client cannot reach, so the pages must connect over IPv6.
 # Needs root (ip netns, nft, conntrack). Usage: nat_test.sh [topology...]
 # (env: SWITCHYARD_BIN, SWITCHYARD_WEB_DIR)
 set -euo pipefail
@@ -30,10 +33,18 @@ trap cleanup EXIT
 build() {  # topology
   cleanup
   ip netns add "$pub"; ip netns add "$nat"; ip netns add "$cli"
-  # IPv4 only: IPv6 link-local addresses would appear (after DAD) while Chromium loads the
-  # page, and it aborts requests on such a network change (ERR_NETWORK_CHANGED).
+  # IPv4 only, except in the ipv6 topology: IPv6 link-local addresses would appear (after DAD)
+  # while Chromium loads the page, and it aborts requests on such a network change
+  # (ERR_NETWORK_CHANGED). The ipv6 topology turns DAD off, so every address (link-local ones
+  # too, which neighbor discovery needs) is there when the links come up, before Chromium.
   for ns in "$pub" "$nat" "$cli"; do
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    if [[ $1 == ipv6 ]]; then
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.dad_transmits=0 \
+        net.ipv6.conf.all.dad_transmits=0
+    else
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    fi
   done
   ip link add "p$$" netns "$pub" type veth peer name "np$$" netns "$nat"
   ip link add "c$$" netns "$cli" type veth peer name "nc$$" netns "$nat"
@@ -48,6 +59,16 @@ build() {  # topology
   ip -n "$cli" link set "c$$" up
   ip -n "$cli" route add default via "192.168.$n.1"
   ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+  if [[ $1 == ipv6 ]]; then
+    # Routed IPv6 (unique local addresses, no NAT) beside the IPv4 of the page and signaling.
+    ip -n "$pub" addr add "fd99:$n::1/64" dev "p$$" nodad
+    ip -n "$nat" addr add "fd99:$n::fe/64" dev "np$$" nodad
+    ip -n "$nat" addr add "fd98:$n::1/64" dev "nc$$" nodad
+    ip -n "$cli" addr add "fd98:$n::2/64" dev "c$$" nodad
+    ip -n "$cli" -6 route add default via "fd98:$n::1"
+    ip -n "$pub" -6 route add "fd98:$n::/64" via "fd99:$n::fe"
+    ip netns exec "$nat" sysctl -qw net.ipv6.conf.all.forwarding=1
+  fi
   local flags="persistent"
   if [[ $1 == symmetric ]]; then flags="random"; fi
   ip netns exec "$nat" nft -f - <<NFT
@@ -81,13 +102,14 @@ ip netns exec $nat conntrack -D -p udp >/dev/null 2>&1; true"
 status=0
 topologies=("$@")
 if [[ ${#topologies[@]} -eq 0 ]]; then
-  topologies=(cone rebind symmetric udp-blocked udp-blocked-ice-tcp udp-blocked-relay)
+  topologies=(cone rebind symmetric udp-blocked udp-blocked-ice-tcp udp-blocked-relay ipv6)
 fi
 for topology in "${topologies[@]}"; do
   build "$topology"
   if ! ip netns exec "$cli" env SWITCHYARD_SERVER_NETNS="$pub" SWITCHYARD_SERVER_ADDRESS="10.99.$n.1" \
       SWITCHYARD_NAT_TOPOLOGY="$topology" SWITCHYARD_NAT_PUBLIC_IP="10.99.$n.254" \
       SWITCHYARD_NAT_REBIND="$rebind" SWITCHYARD_NAT_REBIND_IP="10.99.$n.253" \
+      SWITCHYARD_NAT_SERVER_IPV6="fd99:$n::1" \
       node --test nat.test.mjs; then
     status=1
   fi
