@@ -52,8 +52,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (auto* worker : (*server)->pool().workers()) {
-    std::cout << "switchyard: worker " << worker->index() << " media on udp "
-              << worker->rtc_address().ToString() << "\n";
+    // Every address on the worker's port: UDP, and TCP for ICE-TCP (RFC 6544) when on.
+    std::cout << "switchyard: worker " << worker->index() << " media on udp";
+    const char* separator = " ";
+    for (const auto& address : worker->local_addresses()) {
+      std::cout << separator << address.ToString();
+      separator = ", ";
+    }
+    separator = "; tcp ";
+    for (const auto& address : worker->tcp_addresses()) {
+      std::cout << separator << address.ToString();
+      separator = ", ";
+    }
+    std::cout << "\n";
   }
   if (const uint16_t turn = (*server)->turn_port(); turn != 0) {
     std::cout << "switchyard: STUN/TURN on udp port " << turn;
