@@ -19,7 +19,8 @@ namespace switchyard::transport {
 // One allocation's relay socket: what arrives on it is the peers' data for the TurnServer.
 class TurnService::Relay final : public UdpSocket::Receiver {
  public:
-  Relay(TurnServer& server, const Options& options) : server_(server), options_(options) {}
+  Relay(TurnService& service, TurnServer& server, const Options& options)
+      : service_(service), server_(server), options_(options) {}
   void OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp) override {
     // The SFU answers from its bound socket; its client knows it by the announced address.
     for (const auto& [announced, bound] : options_.self_rewrites) {
@@ -30,6 +31,9 @@ class TurnService::Relay final : public UdpSocket::Receiver {
     }
     server_.HandlePeerPacket(advertised, from, data);
   }
+  // What the peer's datagrams made the server send (to clients, to other peers) leaves now.
+  void OnBatchEnd() override { service_.FlushSends(); }
+  TurnService& service_;
   TurnServer& server_;
   const Options& options_;
   std::unique_ptr<UdpSocket> socket;
@@ -99,7 +103,9 @@ class TurnService::StreamConnection : public std::enable_shared_from_this<Stream
   void OnRead(const boost::system::error_code& error, size_t n) {
     if (error || closed_) return Close();
     have_ += n;
-    if (!Deliver()) return Close();
+    const bool delivered = Deliver();
+    service_.FlushSends();  // what the messages made the server send over UDP
+    if (!delivered) return Close();
     Read();
   }
 
@@ -361,6 +367,19 @@ void TurnService::DrainWorker(size_t index) {
         auto it = relays_.find(to);
         if (it != relays_.end()) it->second->OnDatagram(data, from, now);
       });
+  FlushSends();
+}
+
+void TurnService::FlushSends() {
+  listener_->Flush();
+  for (UdpSocket* relay : dirty_relays_) relay->Flush();
+  dirty_relays_.clear();
+}
+
+void TurnService::OnBatchEnd() {
+  // The listener flushes itself next; the relays the batch sent through are ours to flush.
+  for (UdpSocket* relay : dirty_relays_) relay->Flush();
+  dirty_relays_.clear();
 }
 
 void TurnService::Accept(StreamListener& listener) {
@@ -452,6 +471,7 @@ void TurnService::ScheduleTimer() {
     if (options_.on_stats) options_.on_stats(server_->stats(), stream_stats_);
     const Timestamp now = clock_.Now();
     std::erase_if(reservations_, [&](const auto& r) { return now >= r.second.expires; });
+    FlushSends();
     ScheduleTimer();
   });
 }
@@ -480,7 +500,9 @@ void TurnService::OnDatagram(std::span<uint8_t> data, const SocketAddress& from,
 
 void TurnService::SendToClient(const TurnClientTuple& tuple, std::span<const uint8_t> data) {
   if (tuple.transport == TurnTransport::kUdp) {
-    listener_->Send(data, tuple.client);
+    // Batched: every event that gets here ends with a flush (FlushSends, or the listener's own
+    // after its receive batch), so one sendmmsg carries a batch's answers.
+    listener_->QueueSend(data, tuple.client);
     return;
   }
   auto it = streams_.find(tuple);
@@ -488,7 +510,7 @@ void TurnService::SendToClient(const TurnClientTuple& tuple, std::span<const uin
 }
 
 absl::StatusOr<std::unique_ptr<TurnService::Relay>> TurnService::BindRelay(uint16_t port) {
-  auto relay = std::make_unique<Relay>(*server_, options_);
+  auto relay = std::make_unique<Relay>(*this, *server_, options_);
   const SocketAddress& ip = options_.relay_address;
   const SocketAddress local = ip.is_ipv4() ? SocketAddress::FromIpv4(ip.ipv4_host_order(), port)
                                            : SocketAddress::FromIpv6(ip.ip_bytes(), port);
@@ -590,7 +612,9 @@ void TurnService::SendFromRelay(const SocketAddress& relay, const SocketAddress&
       return;
     }
   }
-  it->second->socket->Send(data, *target);
+  UdpSocket& socket = *it->second->socket;
+  if (socket.pending_sends() == 0) dirty_relays_.push_back(&socket);
+  socket.QueueSend(data, *target);
 }
 
 }  // namespace switchyard::transport

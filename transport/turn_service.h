@@ -176,6 +176,10 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
 
   // UdpSocket::Receiver (the listener)
   void OnDatagram(std::span<uint8_t> data, const SocketAddress& from, Timestamp arrival) override;
+  void OnBatchEnd() override;
+  // Sends what the listener and the relays have queued: the end of every event that can send
+  // (a relay's or a stream's read, an in-process drain, the timer).
+  void FlushSends();
 
   // TurnServer::Network
   void SendToClient(const TurnClientTuple& tuple, std::span<const uint8_t> data) override;
@@ -214,6 +218,9 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
     std::shared_ptr<HandlerMemory> memory = std::make_shared<HandlerMemory>();
   };
   std::vector<WorkerWake> worker_wakes_;
+  // Relay sockets with datagrams queued since the last flush (pointers stay valid: a closed
+  // relay lives in closing_ until the next tick, and every event ends with a flush).
+  std::vector<UdpSocket*> dirty_relays_;
   bool stopped_ = false;
 };
 
