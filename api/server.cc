@@ -96,11 +96,8 @@ absl::Status Server::Init() {
     std::vector<SfuWorkerEndpoints> endpoints;
     for (sfu::Worker* worker : pool_->workers()) {
       SfuWorkerEndpoints endpoint;
-      const std::vector<transport::SocketAddress> bound = worker->local_addresses();
-      for (size_t i = 0; i < bound.size(); ++i) {
-        endpoint.sockets.emplace_back(
-            bound[i], i == 0 ? config_.rtc().announced_ip()
-                             : config_.rtc().extra_addresses(static_cast<int>(i - 1)).announced_ip());
+      for (const sfu::ListenAddress& listen : worker->listen_addresses()) {
+        endpoint.sockets.emplace_back(listen.address, listen.announced_ip);
       }
       if (!config_.turn().in_process()) {
         endpoints.push_back(std::move(endpoint));

@@ -85,6 +85,7 @@ absl::StatusOr<std::vector<rtc::Candidate>> Worker::BindSockets() {
       tcp_ports.push_back(bound->port());
     }
   }
+  listen_ = listen;
   return HostCandidates(listen, tcp_ports);
 }
 
@@ -160,15 +161,15 @@ void Worker::Start() {
   for (const auto& socket : sockets_) socket->Start();
   if (tcp_) tcp_->Start();
   if (from_turn_ != nullptr) {
-    turn_wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
-        io_, ::dup(from_turn_->wake_fd()));
-    WaitForTurn();
+    turn_wake_ = std::make_unique<transport::EventfdWaiter>(io_, from_turn_->wake_fd(),
+                                                             [this] { DrainTurn(); });
+    turn_wake_->Start();
   }
   if (mesh_ != nullptr) {
     // The descriptor object closes what it holds: give it its own copy of the mesh's eventfd.
-    wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(
-        io_, ::dup(mesh_->wake_fd(static_cast<size_t>(index_))));
-    WaitForRelays();
+    wake_ = std::make_unique<transport::EventfdWaiter>(
+        io_, mesh_->wake_fd(static_cast<size_t>(index_)), [this] { DrainRelays(); });
+    wake_->Start();
   }
   ScheduleTimer();
   thread_ = std::thread([this] { io_.run(); });
@@ -180,8 +181,8 @@ void Worker::Stop() {
   Post([this, &done] {
     rooms_.clear();
     timer_.cancel();
-    if (wake_) wake_->close();
-    if (turn_wake_) turn_wake_->close();
+    if (wake_) wake_->Close();
+    if (turn_wake_) turn_wake_->Close();
     for (const auto& socket : sockets_) socket->Close();
     if (tcp_) tcp_->Close();
     work_guard_.reset();
@@ -435,31 +436,6 @@ void Worker::RelaySenderReport(uint64_t producer_id, uint64_t workers, int encod
       }
     });
   }
-}
-
-void Worker::WaitForRelays() {
-  wake_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                    transport::WithMemory(wake_memory_, [this](const boost::system::error_code& ec) {
-                      if (ec) return;
-                      uint64_t count = 0;
-                      [[maybe_unused]] const ssize_t n =
-                          ::read(mesh_->wake_fd(static_cast<size_t>(index_)), &count,
-                                 sizeof(count));
-                      DrainRelays();
-                      WaitForRelays();
-                    }));
-}
-
-void Worker::WaitForTurn() {
-  turn_wake_->async_wait(
-      boost::asio::posix::stream_descriptor::wait_read,
-      transport::WithMemory(turn_wake_memory_, [this](const boost::system::error_code& ec) {
-        if (ec) return;
-        uint64_t count = 0;
-        [[maybe_unused]] const ssize_t n = ::read(from_turn_->wake_fd(), &count, sizeof(count));
-        DrainTurn();
-        WaitForTurn();
-      }));
 }
 
 void Worker::DrainTurn() {

@@ -11,7 +11,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,6 +25,7 @@
 #include "transport/certificate.h"
 #include "transport/clock.h"
 #include "transport/datagram_queue.h"
+#include "transport/eventfd_waiter.h"
 #include "transport/handler_memory.h"
 #include "transport/ice_tcp_server.h"
 #include "transport/udp_socket.h"
@@ -139,6 +139,8 @@ class Worker final : public TransportNetwork,
   const transport::SocketAddress& rtc_address() const { return sockets_[0]->local_address(); }
   // Every bound UDP socket's address, rtc_address() first.
   std::vector<transport::SocketAddress> local_addresses() const;
+  // The same with the IP each one's candidates announce ("" = the bound one), in that order.
+  const std::vector<ListenAddress>& listen_addresses() const { return listen_; }
   // The ICE-TCP listeners' addresses (empty without ICE-TCP).
   std::vector<transport::SocketAddress> tcp_addresses() const;
 
@@ -193,8 +195,6 @@ class Worker final : public TransportNetwork,
     uint64_t member_key = 0;
     uint8_t audio_level_id = 0;  // 0: not audio, or no RFC 6464 extension negotiated
   };
-  void WaitForRelays();
-  void WaitForTurn();
   // Datagrams the TURN thread handed over (bounded per wakeup).
   void DrainTurn();
   // Every packet other workers relayed so far (bounded per wakeup; see the .cc).
@@ -221,14 +221,13 @@ class Worker final : public TransportNetwork,
   std::unique_ptr<transport::DtlsContext> dtls_context_;
   // UDP socket i serves listen address i (local id i); never empty after Create().
   std::vector<std::unique_ptr<transport::UdpSocket>> sockets_;
+  std::vector<ListenAddress> listen_;  // sockets_[i]'s bound address and announced IP
   std::unique_ptr<transport::IceTcpServer> tcp_;  // null without ICE-TCP
   // In-process TURN path (null without one).
   transport::DatagramQueue* from_turn_ = nullptr;
   transport::DatagramQueue* to_turn_ = nullptr;
   bool turn_wake_needed_ = false;  // pushed to to_turn_ since the last FlushSends
-  std::unique_ptr<boost::asio::posix::stream_descriptor> turn_wake_;
-  std::shared_ptr<transport::HandlerMemory> turn_wake_memory_ =
-      std::make_shared<transport::HandlerMemory>();
+  std::unique_ptr<transport::EventfdWaiter> turn_wake_;
   std::unique_ptr<WorkerContext> context_;
   std::array<uint8_t, transport::UdpSocket::kMaxDatagramSize + 64> scratch_{};
   DropCounters drops_;
@@ -241,10 +240,7 @@ class Worker final : public TransportNetwork,
   // Mesh (all null/empty for a worker on its own).
   WorkerMesh* mesh_ = nullptr;
   std::vector<Worker*> peers_;
-  std::unique_ptr<boost::asio::posix::stream_descriptor> wake_;
-  // The wakeup wait's operation, re-armed per drain.
-  std::shared_ptr<transport::HandlerMemory> wake_memory_ =
-      std::make_shared<transport::HandlerMemory>();
+  std::unique_ptr<transport::EventfdWaiter> wake_;  // the mesh's wakeup for this worker
   absl::flat_hash_map<uint64_t, MirrorEntry> mirrors_;
   uint64_t next_producer_id_ = 1;
   uint64_t packets_relayed_out_ = 0;

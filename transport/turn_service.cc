@@ -332,30 +332,14 @@ void TurnService::Start() {
   listener_->Start();
   if (tcp_.acceptor) Accept(tcp_);
   if (tls_.acceptor) Accept(tls_);
-  for (const InProcessWorker& worker : options_.in_process) {
+  for (size_t i = 0; i < options_.in_process.size(); ++i) {
+    const InProcessWorker& worker = options_.in_process[i];
     for (const SocketAddress& bound : worker.bound) to_workers_[bound] = worker.to_worker;
-    WorkerWake wake;
-    // The descriptor object closes what it holds: give it its own copy of the queue's eventfd.
-    wake.descriptor =
-        std::make_unique<boost::asio::posix::stream_descriptor>(io_, ::dup(worker.from_worker->wake_fd()));
-    worker_wakes_.push_back(std::move(wake));
+    worker_wakes_.push_back(std::make_unique<EventfdWaiter>(io_, worker.from_worker->wake_fd(),
+                                                            [this, i] { DrainWorker(i); }));
+    worker_wakes_.back()->Start();
   }
-  for (size_t i = 0; i < worker_wakes_.size(); ++i) WaitForWorker(i);
   ScheduleTimer();
-}
-
-void TurnService::WaitForWorker(size_t index) {
-  WorkerWake& wake = worker_wakes_[index];
-  wake.descriptor->async_wait(
-      boost::asio::posix::stream_descriptor::wait_read,
-      WithMemory(wake.memory, [this, index, alive = alive_](const boost::system::error_code& ec) {
-        if (ec || !*alive) return;
-        uint64_t count = 0;
-        [[maybe_unused]] const ssize_t n =
-            ::read(options_.in_process[index].from_worker->wake_fd(), &count, sizeof(count));
-        DrainWorker(index);
-        WaitForWorker(index);
-      }));
 }
 
 void TurnService::DrainWorker(size_t index) {
@@ -451,10 +435,7 @@ void TurnService::Stop() {
   for (auto& connection : connections) connection->Close();
   for (auto& [address, relay] : relays_) relay->socket->Close();
   reservations_.clear();
-  for (WorkerWake& wake : worker_wakes_) {
-    boost::system::error_code ignored;
-    wake.descriptor->close(ignored);
-  }
+  for (auto& wake : worker_wakes_) wake->Close();
 }
 
 void TurnService::ScheduleTimer() {

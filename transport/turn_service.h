@@ -3,7 +3,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -16,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "transport/clock.h"
 #include "transport/datagram_queue.h"
+#include "transport/eventfd_waiter.h"
 #include "transport/handler_memory.h"
 #include "transport/socket_address.h"
 #include "transport/turn_server.h"
@@ -156,9 +156,8 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
   };
 
   TurnService(boost::asio::io_context& io, const Clock& clock, Options options);
-  // The in-process path: waits for worker `index`'s queue, then hands its datagrams to the
-  // relays they address as if the relay sockets had received them.
-  void WaitForWorker(size_t index);
+  // The in-process path: hands worker `index`'s datagrams to the relays they address as if the
+  // relay sockets had received them.
   void DrainWorker(size_t index);
   void ScheduleTimer();
   // A listening stream socket on `want` (port 0 = ephemeral), its error prefixed `name`.
@@ -213,11 +212,7 @@ class TurnService final : public TurnServer::Network, private UdpSocket::Receive
   StreamStats stream_stats_;
   // In-process path: worker socket address -> its queue; one wakeup wait per worker.
   absl::flat_hash_map<SocketAddress, DatagramQueue*, SocketAddressHash> to_workers_;
-  struct WorkerWake {
-    std::unique_ptr<boost::asio::posix::stream_descriptor> descriptor;
-    std::shared_ptr<HandlerMemory> memory = std::make_shared<HandlerMemory>();
-  };
-  std::vector<WorkerWake> worker_wakes_;
+  std::vector<std::unique_ptr<EventfdWaiter>> worker_wakes_;
   // Relay sockets with datagrams queued since the last flush (pointers stay valid: a closed
   // relay lives in closing_ until the next tick, and every event ends with a flush).
   std::vector<UdpSocket*> dirty_relays_;

@@ -344,6 +344,8 @@ TEST(WorkerTest, ServesEveryListenAddressOnOnePort) {
   ASSERT_EQ(udp.size(), 2u);
   ASSERT_EQ(tcp.size(), 2u);
   EXPECT_TRUE(udp[1].is_ipv6());
+  ASSERT_EQ(worker->listen_addresses().size(), 2u);
+  EXPECT_EQ(worker->listen_addresses()[1].address, udp[1]);
   // Single-port operation: one port number for both addresses and both protocols (the test
   // asked for an ephemeral port; the rare clash with another process's TCP port would move it).
   EXPECT_EQ(udp[1].port(), udp[0].port());
